@@ -1,0 +1,34 @@
+# chatmemory — see README.md. `make run` and `make test` are the two set-up commands.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install run serve test test-all lint bench fuzz import-sharegpt clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+## make run: install, migrate, create and print a local login, serve http://$(HOST):$(PORT)
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py ensure_local_user
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## make test: the whole suite on whatever DATABASE_URL / REDIS_URL configure (embedded default if unset)
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check . && $(PY) -m mypy sessions_app chatmemory
+
+clean:
+	rm -rf var/ staticfiles/ .pytest_cache

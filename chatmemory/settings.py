@@ -1,0 +1,243 @@
+"""chatmemory settings: one module, driven by the environment.
+
+With no variable set, the project runs on the *embedded default*: an SQLite file under ``var/``,
+Django's local-memory cache, Celery tasks executed eagerly in-process and the offline chat model.
+Each service switches on when its URL is given:
+
+=====================  ==========================================================================
+``DATABASE_URL``       ``postgres://user@host:5432/name`` → PostgreSQL through psycopg 3
+``REDIS_URL``          ``redis://host:6379/0`` → django-redis for the default and session caches
+``CELERY_BROKER_URL``  ``amqp://…`` or ``redis://…`` → a real broker (tasks no longer eager)
+``OPENAI_API_KEY``     with or without ``OPENAI_BASE_URL`` → ``ChatOpenAI`` instead of offline
+``CHATMEMORY_MODEL``   model name sent to the OpenAI-compatible server (default ``gpt-4o-mini``)
+``SECRET_KEY``         required when ``DEBUG`` is false
+``DEBUG``              strict boolean: true/false/1/0/yes/no/on/off, anything else is an error
+``ALLOWED_HOSTS``      comma-separated host names
+=====================  ==========================================================================
+
+Parsing is strict: a malformed boolean or integer raises ``ImproperlyConfigured`` at start-up
+instead of silently becoming ``False`` (healthchecks' ``hc/settings.py`` does the same).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("CHATMEMORY_VAR_DIR", BASE_DIR / "var"))
+
+env = environ.Env()
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Read a boolean strictly: unknown spellings raise ``ImproperlyConfigured``."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true/false, 1/0, yes/no, on/off)")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    """Read an integer strictly: non-numbers and values under ``minimum`` raise ``ImproperlyConfigured``."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} is below the minimum {minimum}")
+    return value
+
+
+DEBUG = env_bool("DEBUG", default=True)
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false")
+    SECRET_KEY = "chatmemory-insecure-development-key-never-use-in-production"
+
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "sessions_app",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "chatmemory.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "chatmemory.wsgi.application"
+ASGI_APPLICATION = "chatmemory.asgi.application"
+
+# --- Database ----------------------------------------------------------------------------------
+# PostgreSQL when DATABASE_URL is set (psycopg 3 is picked by Django's postgresql backend),
+# otherwise an SQLite file in WAL mode with IMMEDIATE transactions so concurrent writers queue
+# on the write lock instead of failing with "database is locked" on lock upgrade.
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": env.db_url("DATABASE_URL")}
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 60, minimum=0))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {})
+        DATABASES["default"]["OPTIONS"].setdefault(
+            "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 3, minimum=1)
+        )
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("SQLITE_PATH", str(VAR_DIR / "chatmemory.sqlite3")),
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+            # A file, not ":memory:", so threads and processes in tests share one database.
+            "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH", str(VAR_DIR / "test_chatmemory.sqlite3"))},
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Caches --------------------------------------------------------------------------------------
+# "default" serves Django itself; "chatmemory" is the dedicated alias for the active-session cache
+# (Django's cached_db pattern: the database stays the source of truth).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CHATMEMORY_CACHE_ALIAS = "chatmemory"
+if REDIS_URL:
+    _redis_options = {
+        "CLIENT_CLASS": "django_redis.client.DefaultClient",
+        "SOCKET_CONNECT_TIMEOUT": 0.5,  # seconds
+        "SOCKET_TIMEOUT": 0.5,  # seconds
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "cm",
+            "OPTIONS": dict(_redis_options),
+        },
+        CHATMEMORY_CACHE_ALIAS: {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "cms",
+            "OPTIONS": dict(_redis_options),
+        },
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+        CHATMEMORY_CACHE_ALIAS: {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "chatmemory",
+        },
+    }
+
+# --- Celery --------------------------------------------------------------------------------------
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+if not CELERY_BROKER_URL:
+    CELERY_BROKER_URL = "memory://"
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_TIME_LIMIT = 60 * 60  # seconds
+CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60  # seconds
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "UTC"
+
+# --- Auth ----------------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "conversation_list"
+LOGOUT_REDIRECT_URL = "login"
+
+# --- I18N / static -------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# --- Logging -------------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {"sessions_app": {"level": os.environ.get("CHATMEMORY_LOG_LEVEL", "INFO")}},
+}
+
+# --- chatmemory ----------------------------------------------------------------------------------
+OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
+OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "")
+CHATMEMORY_MODEL = os.environ.get("CHATMEMORY_MODEL", "gpt-4o-mini")
+# Seconds before a call to the OpenAI-compatible server is abandoned.
+CHATMEMORY_MODEL_TIMEOUT = env_int("CHATMEMORY_MODEL_TIMEOUT", 60, minimum=1)
+CHATMEMORY_SYSTEM_PROMPT = os.environ.get(
+    "CHATMEMORY_SYSTEM_PROMPT", "You are a helpful assistant. Use the conversation so far."
+)
+# Messages read from storage for the model's context (the recent window) ...
+CHATMEMORY_CONTEXT_WINDOW = env_int("CHATMEMORY_CONTEXT_WINDOW", 40, minimum=1)
+# ... then trimmed by langchain_core's trim_messages to this many tokens (approximate count).
+CHATMEMORY_CONTEXT_MAX_TOKENS = env_int("CHATMEMORY_CONTEXT_MAX_TOKENS", 3000, minimum=64)
+# Largest accepted user message, in characters.
+CHATMEMORY_MAX_MESSAGE_CHARS = env_int("CHATMEMORY_MAX_MESSAGE_CHARS", 32_000, minimum=1)
+# Delay between tokens of the offline model's stream, in milliseconds (0 in tests).
+CHATMEMORY_OFFLINE_TOKEN_DELAY_MS = env_int("CHATMEMORY_OFFLINE_TOKEN_DELAY_MS", 15, minimum=0)

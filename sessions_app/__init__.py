@@ -1,0 +1,1 @@
+"""chatmemory's app: conversations, their messages and everything that hangs off them."""

@@ -1,0 +1,1 @@
+"""Django admin for staff, one module per model family."""

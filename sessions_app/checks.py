@@ -1,0 +1,38 @@
+"""System checks for chatmemory's settings (``python manage.py check``)."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Warning, register
+
+
+@register()
+def check_chatmemory_settings(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    """Warn about settings that run but are probably not what the operator meant."""
+    problems: list[Warning] = []
+    if settings.CHATMEMORY_CACHE_ALIAS not in settings.CACHES:
+        problems.append(
+            Warning(
+                f"CACHES has no {settings.CHATMEMORY_CACHE_ALIAS!r} alias; the active-session cache is off.",
+                hint="Set REDIS_URL, or add the alias to CACHES.",
+                id="sessions_app.W001",
+            )
+        )
+    if not settings.DEBUG and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        problems.append(
+            Warning(
+                "DEBUG is false but the database is the embedded SQLite file.",
+                hint="Set DATABASE_URL=postgres://… for production.",
+                id="sessions_app.W002",
+            )
+        )
+    if settings.OPENAI_BASE_URL and not settings.OPENAI_API_KEY:
+        problems.append(
+            Warning(
+                "OPENAI_BASE_URL is set without OPENAI_API_KEY; a placeholder key is sent.",
+                hint="Local OpenAI-compatible servers usually accept any key; hosted ones do not.",
+                id="sessions_app.W003",
+            )
+        )
+    return problems

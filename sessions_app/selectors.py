@@ -1,0 +1,82 @@
+"""Reads (HackSoft styleguide "selectors"), including the one ownership gate.
+
+Every view, API endpoint and history object that takes a session id from a caller goes through
+``session_get_for_user``: it scopes by owner and raises ``SessionNotFound`` (→ 404, not 403)
+for anyone else's session, so another user's data is never reachable.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import QuerySet
+from langchain_core.messages import BaseMessage
+
+from .exceptions import SessionNotFound
+from .models import ChatMessage, ChatSession
+from .serialization import from_records
+
+
+def parse_session_id(value: Any) -> uuid.UUID:
+    """A ``uuid.UUID`` from a UUID or its string; raises ``SessionNotFound`` for anything else."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, AttributeError, TypeError):
+        raise SessionNotFound(f"{value!r} is not a session id (a UUID)") from None
+
+
+def session_get(*, session_id: Any) -> ChatSession:
+    """The session with this id, whoever owns it (internal and staff use). Raises ``SessionNotFound``."""
+    pk = parse_session_id(session_id)
+    try:
+        return ChatSession.objects.get(pk=pk)
+    except ChatSession.DoesNotExist:
+        raise SessionNotFound(f"no session {pk}") from None
+
+
+def session_get_for_user(*, session_id: Any, user: Any) -> ChatSession:
+    """The session if ``user`` owns it; ``SessionNotFound`` otherwise (also for anonymous users)."""
+    pk = parse_session_id(session_id)
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise SessionNotFound(f"no session {pk}")
+    try:
+        return ChatSession.objects.get(pk=pk, owner=user)
+    except ChatSession.DoesNotExist:
+        raise SessionNotFound(f"no session {pk}") from None
+
+
+def session_list_for_user(*, user: Any) -> QuerySet[ChatSession]:
+    """The user's sessions, most recently active first (uses ``chatsession_owner_recent_idx``)."""
+    return ChatSession.objects.owned_by(user).order_by("-last_active_at", "-created_at")
+
+
+def messages_all(*, session_id: uuid.UUID) -> list[BaseMessage]:
+    """Every message of the session in ``seq`` order (the ``messages`` property's read)."""
+    records = ChatMessage.objects.for_session(session_id).order_by("seq").values_list("message", flat=True)
+    return from_records(records)
+
+
+def messages_window(*, session_id: uuid.UUID, limit: int) -> list[BaseMessage]:
+    """The last ``limit`` messages in ``seq`` order: one index range scan, O(limit) not O(session)."""
+    if limit <= 0:
+        return []
+    records = list(
+        ChatMessage.objects.for_session(session_id).order_by("-seq").values_list("message", flat=True)[:limit]
+    )
+    records.reverse()
+    return from_records(records)
+
+
+def messages_page(
+    *, session_id: uuid.UUID, limit: int, before_seq: int | None = None, after_seq: int | None = None,
+    newest_first: bool = False,
+) -> QuerySet[ChatMessage]:
+    """A page of ``ChatMessage`` rows for display, by ``seq`` cursor (keyset pagination)."""
+    qs = ChatMessage.objects.for_session(session_id)
+    if before_seq is not None:
+        qs = qs.filter(seq__lt=before_seq)
+    if after_seq is not None:
+        qs = qs.filter(seq__gt=after_seq)
+    return qs.order_by("-seq" if newest_first else "seq")[:limit]

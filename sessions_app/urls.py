@@ -1,0 +1,4 @@
+"""Browser UI URLs."""
+from django.urls import path
+
+urlpatterns: list = []

@@ -1,0 +1,80 @@
+"""Shared fixtures: a cast of users (owner, other user, staff), sessions, cache hygiene.
+
+The suite runs on whatever the environment configures: PostgreSQL + Redis when
+``DATABASE_URL`` / ``REDIS_URL`` are set (as ``.ci/run`` does), the embedded SQLite +
+local-memory default otherwise. Tests that need one backend say so with a marker and skip
+with the reason on the other.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection
+
+from .factories import ChatSessionFactory, UserFactory
+
+PASSWORD = "correct horse battery staple"
+
+
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def on_redis() -> bool:
+    return bool(settings.REDIS_URL)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    pg = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+    redis = bool(os.environ.get("REDIS_URL"))
+    for item in items:
+        if "postgres" in item.keywords and not pg:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://…"))
+        if "redis" in item.keywords and not redis:
+            item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL=redis://…"))
+
+
+@pytest.fixture(autouse=True)
+def _clean_caches() -> None:
+    for alias in settings.CACHES:
+        caches[alias].clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_offline_model(settings: object) -> None:
+    settings.CHATMEMORY_OFFLINE_TOKEN_DELAY_MS = 0  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def owner(db: None):
+    return UserFactory(username="olivia")
+
+
+@pytest.fixture
+def other_user(db: None):
+    return UserFactory(username="mallory")
+
+
+@pytest.fixture
+def staff_user(db: None):
+    return UserFactory(username="stella", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def chat_session(owner):
+    return ChatSessionFactory(owner=owner, title="Owner's conversation")
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def other_client(client, other_user):
+    client.force_login(other_user)
+    return client
