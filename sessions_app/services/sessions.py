@@ -66,8 +66,13 @@ def session_rename(*, session: ChatSession, title: str) -> ChatSession:
     return session
 
 
+Actor = Any
+"""Who performs a lifecycle change: a ``User`` (admin, UI, API) or a job name such as
+``"command:apply_retention"`` or ``"task:apply_retention"``; recorded by the audit log."""
+
+
 @transaction.atomic
-def session_archive(*, session: ChatSession) -> ChatSession:
+def session_archive(*, session: ChatSession, actor: Actor = None) -> ChatSession:
     """Make the session read-only (``status=archived``); idempotent. Raises ``SessionGone``."""
     now = timezone.now()
     updated = ChatSession.objects.filter(pk=session.pk, status=ChatSession.Status.ACTIVE).update(
@@ -80,7 +85,7 @@ def session_archive(*, session: ChatSession) -> ChatSession:
 
 
 @transaction.atomic
-def session_unarchive(*, session: ChatSession) -> ChatSession:
+def session_unarchive(*, session: ChatSession, actor: Actor = None) -> ChatSession:
     """Make an archived session writable again; idempotent. Raises ``SessionGone``."""
     updated = ChatSession.objects.filter(pk=session.pk, status=ChatSession.Status.ARCHIVED).update(
         status=ChatSession.Status.ACTIVE, archived_at=None, last_active_at=timezone.now()
@@ -92,7 +97,7 @@ def session_unarchive(*, session: ChatSession) -> ChatSession:
 
 
 @transaction.atomic
-def session_delete(*, session_id: uuid.UUID) -> int:
+def session_delete(*, session_id: uuid.UUID, actor: Actor = None) -> int:
     """Delete a session and everything hanging off it (messages cascade in the database).
 
     Returns the number of deleted messages (0 when the session was already gone: idempotent).
