@@ -1,0 +1,97 @@
+"""Where the saver's database work runs, so that no thread leaks a database connection.
+
+Django opens one connection per thread and closes it only at the end of a request (or when a
+thread calls ``connection.close()``). ``graph.invoke`` calls ``put``/``put_writes`` from the
+worker threads of a short-lived thread pool, and the async API must not block the event loop; a
+saver that simply used ``connection`` there would open a new connection per worker thread and
+leave it open (the leak ``langgraph-checkpoint-django`` has).
+
+The rule implemented by :func:`run_sync` and :func:`run_async`:
+
+* The **main thread**, and any thread **inside an atomic block** (it must see its own
+  uncommitted rows), run the query inline on their own connection, which Django manages as
+  usual (request/command lifecycle).
+* Every other caller — pool threads of ``graph.invoke``, the event loop (async methods) —
+  hands the work to **one dedicated daemon thread** ("checkpoint-db") and waits for it (the event
+  loop awaits it without blocking). That thread keeps one persistent connection for the life of
+  the process, exactly like Django's ``sync_to_async(thread_sensitive=True)`` funnels async
+  views' ORM work through one thread. So the saver holds at most one extra connection, however
+  many threads or invokes use it, and never reconnects per call.
+
+:func:`close_db_thread` closes that connection and stops the thread (called at exit, and by
+tests before the test database is dropped). A connection that raised an error is health-checked
+(and replaced if broken) before its next use, as ``close_old_connections()`` would.
+"""
+from __future__ import annotations
+
+import asyncio
+import atexit
+import functools
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
+T = TypeVar("T")
+
+_THREAD_NAME = "checkpoint-db"
+_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+
+
+def _get_executor() -> ThreadPoolExecutor:
+    global _executor
+    with _lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=_THREAD_NAME)
+        return _executor
+
+
+def _on_db_thread() -> bool:
+    return threading.current_thread().name.startswith(_THREAD_NAME)
+
+
+def _call_on_db_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    conn = connections[DEFAULT_DB_ALIAS]
+    if conn.connection is not None and conn.errors_occurred:
+        # An error since the last use: keep the connection only if it still works.
+        conn.close_if_unusable_or_obsolete()
+    return fn(*args, **kwargs)
+
+
+def runs_inline() -> bool:
+    """Whether the current thread runs saver queries on its own connection (see module doc)."""
+    if threading.current_thread() is threading.main_thread() or _on_db_thread():
+        return True
+    return connections[DEFAULT_DB_ALIAS].in_atomic_block
+
+
+def run_sync(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``fn(*args, **kwargs)`` inline or on the checkpoint-db thread (blocking until done)."""
+    if runs_inline():
+        return fn(*args, **kwargs)
+    return _get_executor().submit(_call_on_db_thread, fn, *args, **kwargs).result()
+
+
+async def run_async(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Await ``fn(*args, **kwargs)`` run on the checkpoint-db thread; the event loop stays free."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(
+        _get_executor(), functools.partial(_call_on_db_thread, fn, *args, **kwargs)
+    )
+
+
+def close_db_thread() -> None:
+    """Close the checkpoint-db thread's connections and stop the thread (it restarts on demand)."""
+    global _executor
+    with _lock:
+        executor, _executor = _executor, None
+    if executor is None:
+        return
+    executor.submit(connections.close_all).result(timeout=30)
+    executor.shutdown(wait=True)
+
+
+atexit.register(close_db_thread)

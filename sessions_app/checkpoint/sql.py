@@ -1,0 +1,102 @@
+"""The saver's SQL, per database vendor, over the tables of ``sessions_app.models.checkpoints``.
+
+Reads are ONE statement per ``get_tuple`` / ``list`` page: the checkpoint rows with their blobs
+(joined through the ``channel_versions`` JSON column) and their pending writes aggregated by
+correlated subqueries. PostgreSQL aggregates ``bytea`` arrays (as ``PostgresSaver`` does);
+SQLite aggregates JSON arrays with hex-encoded blobs. Both walk the unique
+``(thread_id, checkpoint_ns, checkpoint_id)`` index (or ``checkpoint_thread_latest_idx``)
+backwards, so the latest checkpoint and a ``list(limit=10)`` page cost the same at step 10 and
+at step 10,000.
+"""
+from __future__ import annotations
+
+from ..models import Checkpoint, CheckpointBlob, CheckpointWrite
+
+CP = Checkpoint._meta.db_table
+BLOB = CheckpointBlob._meta.db_table
+WRITE = CheckpointWrite._meta.db_table
+
+CP_COLUMNS = "c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_checkpoint_id, c.type, c.checkpoint, " \
+    "c.channel_versions, c.metadata"
+
+SELECT = {
+    "postgresql": f"""
+SELECT {CP_COLUMNS},
+    (SELECT array_agg(array[convert_to(b.channel, 'UTF8'), convert_to(b.type, 'UTF8'), b.blob])
+       FROM jsonb_each_text(c.channel_versions) v
+       JOIN {BLOB} b ON b.thread_id = c.thread_id AND b.checkpoint_ns = c.checkpoint_ns
+        AND b.channel = v.key AND b.version = v.value) AS blobs,
+    (SELECT array_agg(array[convert_to(w.task_id, 'UTF8'), convert_to(w.channel, 'UTF8'),
+                            convert_to(w.type, 'UTF8'), w.blob, convert_to(w.task_path, 'UTF8'),
+                            convert_to(w.idx::text, 'UTF8')])
+       FROM {WRITE} w
+      WHERE w.thread_id = c.thread_id AND w.checkpoint_ns = c.checkpoint_ns
+        AND w.checkpoint_id = c.checkpoint_id) AS writes
+FROM {CP} c""",
+    "sqlite": f"""
+SELECT {CP_COLUMNS},
+    (SELECT json_group_array(json_array(b.channel, b.type, hex(b.blob)))
+       FROM json_each(c.channel_versions) v
+       JOIN {BLOB} b ON b.thread_id = c.thread_id AND b.checkpoint_ns = c.checkpoint_ns
+        AND b.channel = v.key AND b.version = CAST(v.value AS TEXT)) AS blobs,
+    (SELECT json_group_array(json_array(w.task_id, w.channel, w.type, hex(w.blob), w.task_path, w.idx))
+       FROM {WRITE} w
+      WHERE w.thread_id = c.thread_id AND w.checkpoint_ns = c.checkpoint_ns
+        AND w.checkpoint_id = c.checkpoint_id) AS writes
+FROM {CP} c""",
+}
+
+UPSERT_CHECKPOINT = f"""
+INSERT INTO {CP} (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint,
+                  channel_versions, metadata, created_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET
+    type = EXCLUDED.type, checkpoint = EXCLUDED.checkpoint,
+    channel_versions = EXCLUDED.channel_versions, metadata = EXCLUDED.metadata"""
+
+
+def insert_blobs(n: int) -> str:
+    """INSERT of ``n`` blob rows; an existing channel version is kept (immutable)."""
+    rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * n)
+    return (
+        f"INSERT INTO {BLOB} (thread_id, checkpoint_ns, channel, version, type, blob) VALUES {rows} "
+        "ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING"
+    )
+
+
+def put_postgresql(n_blobs: int) -> str:
+    """One statement on PostgreSQL: the blobs in a data-modifying CTE, then the checkpoint upsert."""
+    if not n_blobs:
+        return UPSERT_CHECKPOINT
+    return f"WITH blobs AS ({insert_blobs(n_blobs)}) {UPSERT_CHECKPOINT}"
+
+
+def insert_writes(n: int, *, upsert: bool) -> str:
+    """INSERT of ``n`` write rows: upsert for special channels only, else keep the first (see models)."""
+    rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * n)
+    action = (
+        "DO UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type, blob = EXCLUDED.blob"
+        if upsert
+        else "DO NOTHING"
+    )
+    return (
+        f"INSERT INTO {WRITE} (thread_id, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, "
+        f"blob) VALUES {rows} ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) {action}"
+    )
+
+
+def copy_thread() -> tuple[str, str, str]:
+    """INSERT … SELECT copies of a thread's checkpoints, blobs and writes under a new thread id."""
+    return (
+        f"INSERT INTO {CP} (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, "
+        f"channel_versions, metadata, created_at) SELECT %s, checkpoint_ns, checkpoint_id, parent_checkpoint_id, "
+        f"type, checkpoint, channel_versions, metadata, created_at FROM {CP} WHERE thread_id = %s "
+        "ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO NOTHING",
+        f"INSERT INTO {BLOB} (thread_id, checkpoint_ns, channel, version, type, blob) "
+        f"SELECT %s, checkpoint_ns, channel, version, type, blob FROM {BLOB} WHERE thread_id = %s "
+        "ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING",
+        f"INSERT INTO {WRITE} (thread_id, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, "
+        f"blob) SELECT %s, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, blob "
+        f"FROM {WRITE} WHERE thread_id = %s "
+        "ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO NOTHING",
+    )
