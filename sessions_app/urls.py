@@ -1,4 +1,17 @@
-"""Browser UI URLs."""
+"""Browser UI URLs: accounts (log in, log out by POST, sign up) and the conversation pages."""
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/signup/", views.signup, name="signup"),
+    path("", views.conversation_list, name="conversation_list"),
+    path("c/new/", views.conversation_create, name="conversation_create"),
+    path("c/<uuid:session_id>/", views.conversation_detail, name="conversation_detail"),
+    path("c/<uuid:session_id>/rename/", views.conversation_rename, name="conversation_rename"),
+    path("c/<uuid:session_id>/delete/", views.conversation_delete, name="conversation_delete"),
+    path("c/<uuid:session_id>/messages/", views.conversation_stream, name="conversation_stream"),
+]

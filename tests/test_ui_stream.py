@@ -1,0 +1,182 @@
+"""The chat page's streaming endpoint: SSE tokens then ``done``, errors, atomic turns, disconnects."""
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.signals import request_finished
+from django.db import close_old_connections
+from django.urls import reverse
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+
+from sessions_app import services
+from sessions_app.models import ChatMessage
+from sessions_app.views import conversation_stream
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def stream_url(session) -> str:
+    return reverse("conversation_stream", kwargs={"session_id": session.pk})
+
+
+def post_message(client, session, text: str):
+    return client.post(stream_url(session), {"message": text}, HTTP_ACCEPT="text/event-stream")
+
+
+def parse_sse(raw: str) -> list[tuple[str, dict[str, Any]]]:
+    events = []
+    for block in raw.split("\n\n"):
+        if not block.strip():
+            continue
+        fields = dict(line.split(": ", 1) for line in block.split("\n"))
+        events.append((fields["event"], json.loads(fields["data"])))
+    return events
+
+
+def read_events(response) -> list[tuple[str, dict[str, Any]]]:
+    return parse_sse(b"".join(response.streaming_content).decode())
+
+
+def stored(session) -> list[tuple[int, str, str]]:
+    return list(ChatMessage.objects.filter(session=session).order_by("seq").values_list("seq", "type", "content_text"))
+
+
+def test_answer_streams_as_tokens_then_done_with_the_stored_seqs(owner_client, chat_session):
+    response = post_message(owner_client, chat_session, "My name is Ada.")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/event-stream")
+    assert response["Cache-Control"] == "no-cache"
+    events = read_events(response)
+    tokens = [data["text"] for event, data in events if event == "token"]
+    assert len(tokens) > 5  # word by word, not one blob
+    assert events[-1] == ("done", {"seqs": [1, 2]})
+    answer = "".join(tokens)
+    assert "offline model" in answer and "My name is Ada." in answer
+    assert stored(chat_session) == [(1, "human", "My name is Ada."), (2, "ai", answer)]
+
+
+def test_second_answer_remembers_the_first_message(owner_client, chat_session):
+    read_events(post_message(owner_client, chat_session, "I live in Lisbon."))
+    events = read_events(post_message(owner_client, chat_session, "Where do I live?"))
+    answer = "".join(data["text"] for event, data in events if event == "token")
+    assert "2 earlier messages" in answer
+    assert '"I live in Lisbon."' in answer
+    assert events[-1] == ("done", {"seqs": [3, 4]})
+
+
+def test_windows_newlines_from_the_form_are_normalised(owner_client, chat_session):
+    read_events(post_message(owner_client, chat_session, "line one\r\nline two"))
+    assert stored(chat_session)[0][2] == "line one\nline two"
+
+
+@pytest.mark.parametrize("text", ["", "   \n  "])
+def test_empty_message_is_a_clear_400_and_nothing_is_stored(owner_client, chat_session, text):
+    response = post_message(owner_client, chat_session, text)
+    assert response.status_code == 400
+    assert response.json() == {"error": "invalid", "detail": "message is empty"}
+    assert stored(chat_session) == []
+
+
+def test_too_long_message_is_a_clear_400(owner_client, chat_session, settings):
+    settings.CHATMEMORY_MAX_MESSAGE_CHARS = 10
+    response = post_message(owner_client, chat_session, "x" * 11)
+    assert response.status_code == 400
+    assert response.json()["detail"] == "message is longer than 10 characters"
+    assert stored(chat_session) == []
+
+
+def test_archived_conversation_refuses_messages_with_409(owner_client, chat_session):
+    services.session_archive(session=chat_session)
+    response = post_message(owner_client, chat_session, "hello")
+    assert response.status_code == 409
+    assert response.json()["error"] == "archived"
+    assert stored(chat_session) == []
+
+
+def test_unreachable_model_server_is_an_error_event_and_nothing_is_stored(owner_client, chat_session, settings):
+    # A real ChatOpenAI against a loopback port where nothing listens: a genuine connection error.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.OPENAI_BASE_URL = f"http://127.0.0.1:{port}/v1"
+    settings.OPENAI_API_KEY = "test"
+    settings.CHATMEMORY_MODEL_TIMEOUT = 5
+    events = read_events(post_message(owner_client, chat_session, "anyone there?"))
+    assert [event for event, _ in events] == ["error"]
+    assert events[0][1]["error"] == "model_error"
+    assert "Nothing was stored" in events[0][1]["detail"]
+    assert stored(chat_session) == []
+
+
+class BreaksMidStream(BaseChatModel):
+    """Streams two tokens, then fails like a dropped connection to the model server."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "breaks-mid-stream"
+
+    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any) -> ChatResult:
+        raise NotImplementedError
+
+    def _stream(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> Iterator[ChatGenerationChunk]:
+        yield ChatGenerationChunk(message=AIMessageChunk(content="Half "))
+        yield ChatGenerationChunk(message=AIMessageChunk(content="an "))
+        raise ConnectionResetError("model server went away")
+
+
+def test_model_failing_mid_stream_sends_error_after_tokens_and_stores_nothing(owner_client, chat_session, monkeypatch):
+    monkeypatch.setattr("sessions_app.chat.get_chat_model", BreaksMidStream)
+    events = read_events(post_message(owner_client, chat_session, "tell me a story"))
+    assert [event for event, _ in events] == ["token", "token", "error"]
+    assert "ConnectionResetError" in events[-1][1]["detail"]
+    assert stored(chat_session) == []
+
+
+def test_client_disconnect_mid_stream_still_stores_the_whole_turn_once(rf, owner, chat_session):
+    # The view called directly, as the WSGI server does: it iterates the response, and when the
+    # browser goes away it stops iterating and calls response.close().
+    request = rf.post(stream_url(chat_session), {"message": "I will not wait for the answer"})
+    request.user = owner
+    response = conversation_stream(request, session_id=chat_session.pk)
+    first = next(iter(response.streaming_content)).decode()
+    assert first.startswith("event: token")
+    assert stored(chat_session) == []
+    # (request_finished would close the test transaction's connection, as Django's client knows.)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+    rows = stored(chat_session)
+    assert [(seq, kind) for seq, kind, _ in rows] == [(1, "human"), (2, "ai")]
+    assert rows[1][2].startswith("I am the offline model") and rows[1][2].endswith('"I will not wait for the answer".')
+
+
+def test_stream_endpoint_is_post_only(owner_client, chat_session):
+    assert owner_client.get(stream_url(chat_session)).status_code == 405
+
+
+def test_not_logged_in_fetch_is_redirected_to_login(client, chat_session):
+    response = post_message(client, chat_session, "hi")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_answer_is_stored_as_langchain_message(owner_client, chat_session):
+    read_events(post_message(owner_client, chat_session, "hi"))
+    row = ChatMessage.objects.get(session=chat_session, seq=2)
+    assert isinstance(row.to_langchain(), AIMessage)
+    chat_session.refresh_from_db()
+    assert chat_session.message_count == 2
