@@ -3,21 +3,36 @@
 Functions are named ``<entity>_<action>``, take keyword-only typed arguments and run in a
 transaction. Reads live in ``sessions_app.selectors``.
 """
+from .audit import audit_record
+from .erasure import user_erase, user_erase_preview
+from .lifecycle import sessions_archive, sessions_delete, sessions_unarchive
 from .messages import messages_append, messages_clear
 from .sessions import (
     session_archive,
     session_create,
     session_delete,
     session_rename,
+    session_set_expiry,
     session_unarchive,
 )
+from .state import state_prune, state_rollback, state_save
 
 __all__ = [
+    "audit_record",
     "messages_append",
     "messages_clear",
     "session_archive",
     "session_create",
     "session_delete",
     "session_rename",
+    "session_set_expiry",
     "session_unarchive",
+    "sessions_archive",
+    "sessions_delete",
+    "sessions_unarchive",
+    "state_prune",
+    "state_rollback",
+    "state_save",
+    "user_erase",
+    "user_erase_preview",
 ]

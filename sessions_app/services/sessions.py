@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -10,6 +11,8 @@ from django.utils import timezone
 
 from ..exceptions import InvalidInput, SessionGone
 from ..models import ChatSession
+from .audit import Actor
+from .lifecycle import sessions_archive, sessions_delete, sessions_unarchive
 
 MAX_TITLE = 200
 
@@ -32,14 +35,20 @@ def session_create(
     metadata: dict[str, Any] | None = None,
     session_id: uuid.UUID | str | None = None,
     cache_ttl: int | None = None,
+    expires_at: datetime | None = None,
 ) -> ChatSession:
     """Create a conversation owned by ``owner`` and return it.
 
     ``session_id`` may be given (a UUID or its string) to create a known id; otherwise a random
-    UUID4 is used. Raises ``InvalidInput`` for a bad id, title or metadata.
+    UUID4 is used. ``metadata`` is free JSON (``{"channel": "web", "language": "de"}``; the key
+    ``keep_state_versions`` opts into state-version retention, see ``services.retention``).
+    ``expires_at`` (timezone-aware) makes the session ephemeral: retention deletes it after
+    that instant. Raises ``InvalidInput`` for a bad id, title, metadata or expiry.
     """
     if metadata is not None and not isinstance(metadata, dict):
         raise InvalidInput("metadata must be a JSON object")
+    if expires_at is not None and timezone.is_naive(expires_at):
+        raise InvalidInput("expires_at must be timezone-aware")
     kwargs: dict[str, Any] = {}
     if session_id is not None:
         try:
@@ -52,6 +61,7 @@ def session_create(
         tenant=tenant or "",
         metadata=metadata or {},
         cache_ttl=cache_ttl,
+        expires_at=expires_at,
         **kwargs,
     )
 
@@ -66,41 +76,50 @@ def session_rename(*, session: ChatSession, title: str) -> ChatSession:
     return session
 
 
-Actor = Any
-"""Who performs a lifecycle change: a ``User`` (admin, UI, API) or a job name such as
-``"command:apply_retention"`` or ``"task:apply_retention"``; recorded by the audit log."""
+@transaction.atomic
+def session_set_expiry(*, session: ChatSession, expires_at: datetime | None) -> ChatSession:
+    """Set (or with ``None`` clear) the instant after which retention deletes the session.
+
+    Raises ``InvalidInput`` for a naive datetime, ``SessionGone`` if the session was deleted.
+    """
+    if expires_at is not None and timezone.is_naive(expires_at):
+        raise InvalidInput("expires_at must be timezone-aware")
+    if not ChatSession.objects.filter(pk=session.pk).update(expires_at=expires_at):
+        raise SessionGone()
+    session.expires_at = expires_at
+    return session
 
 
 @transaction.atomic
 def session_archive(*, session: ChatSession, actor: Actor = None) -> ChatSession:
-    """Make the session read-only (``status=archived``); idempotent. Raises ``SessionGone``."""
-    now = timezone.now()
-    updated = ChatSession.objects.filter(pk=session.pk, status=ChatSession.Status.ACTIVE).update(
-        status=ChatSession.Status.ARCHIVED, archived_at=now
-    )
-    if not updated and not ChatSession.objects.filter(pk=session.pk).exists():
-        raise SessionGone()
+    """Make the session read-only (``status=archived``); audited; idempotent.
+
+    ``actor`` is the user or job doing it (see ``services.audit.Actor``). Archiving an archived
+    session changes nothing and writes no audit entry. Raises ``SessionGone`` if it was deleted.
+    """
+    if not sessions_archive(session_ids=[session.pk], actor=actor):
+        if not ChatSession.objects.filter(pk=session.pk).exists():
+            raise SessionGone()
     session.refresh_from_db()
     return session
 
 
 @transaction.atomic
 def session_unarchive(*, session: ChatSession, actor: Actor = None) -> ChatSession:
-    """Make an archived session writable again; idempotent. Raises ``SessionGone``."""
-    updated = ChatSession.objects.filter(pk=session.pk, status=ChatSession.Status.ARCHIVED).update(
-        status=ChatSession.Status.ACTIVE, archived_at=None, last_active_at=timezone.now()
-    )
-    if not updated and not ChatSession.objects.filter(pk=session.pk).exists():
-        raise SessionGone()
+    """Make an archived session writable again; audited; idempotent. Raises ``SessionGone``."""
+    if not sessions_unarchive(session_ids=[session.pk], actor=actor):
+        if not ChatSession.objects.filter(pk=session.pk).exists():
+            raise SessionGone()
     session.refresh_from_db()
     return session
 
 
 @transaction.atomic
 def session_delete(*, session_id: uuid.UUID, actor: Actor = None) -> int:
-    """Delete a session and everything hanging off it (messages cascade in the database).
+    """Hard-delete a session and everything hanging off it; audited; idempotent.
 
-    Returns the number of deleted messages (0 when the session was already gone: idempotent).
+    Deletes its messages, state versions and LangGraph checkpoints, writes an ``AuditLogEntry``
+    (action ``delete``) and evicts it from the cache (see ``services.lifecycle.sessions_delete``).
+    Returns the number of deleted messages (0 when the session was already gone).
     """
-    deleted, per_model = ChatSession.objects.filter(pk=session_id).delete()
-    return int(per_model.get("sessions_app.ChatMessage", 0))
+    return sessions_delete(session_ids=[session_id], actor=actor).messages

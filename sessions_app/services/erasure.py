@@ -1,0 +1,93 @@
+"""Erasure of everything one user owns (the "right to be forgotten")."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Sum
+
+from ..models import AuditLogEntry, ChatSession, SessionState
+from .audit import Actor, audit_record
+from .lifecycle import delete_checkpoints, evict_cached_sessions
+
+
+@dataclass(frozen=True)
+class ErasureSummary:
+    """What ``user_erase`` deleted (or, with ``dry_run``, would delete)."""
+
+    user_id: int
+    sessions: int
+    messages: int
+    state_versions: int
+    checkpoints: int
+    other_rows: dict[str, int]
+    dry_run: bool
+
+
+def user_erase_preview(*, user: Any) -> ErasureSummary:
+    """Count what ``user_erase`` would delete, without deleting anything."""
+    sessions = ChatSession.objects.owned_by(user)
+    return ErasureSummary(
+        user_id=user.pk,
+        sessions=sessions.count(),
+        messages=sessions.aggregate(n=Sum("message_count"))["n"] or 0,
+        state_versions=SessionState.objects.filter(session__owner=user).count(),
+        checkpoints=0,
+        other_rows={},
+        dry_run=True,
+    )
+
+
+@transaction.atomic
+def user_erase(*, user: Any, actor: Actor) -> ErasureSummary:
+    """Delete one user and everything they own, in one transaction; audited; evicts the cache.
+
+    Deletes the user's sessions with their messages, state versions and LangGraph checkpoints,
+    then the user row, whose other dependants (API tokens, Django admin log rows …) go with it
+    through their ``on_delete=CASCADE`` foreign keys. The audit entry (action ``erase``) keeps
+    the user's id in ``target_user_id`` and the counts, not the username. Audit entries the
+    user wrote as an actor stay, with ``user`` set to ``NULL`` (``actor`` keeps the name they
+    acted under; an actor erasing themself is recorded as ``user=NULL`` too).
+    """
+    user_id = user.pk
+    if actor is not None and not isinstance(actor, str) and getattr(actor, "pk", None) == user_id:
+        actor = actor.get_username()  # the row is about to go; keep the name only
+    user_model = get_user_model()
+    user_model.objects.select_for_update().filter(pk=user_id).first()  # lock: no new sessions meanwhile
+    session_ids = tuple(ChatSession.objects.owned_by(user).order_by("pk").values_list("pk", flat=True))
+    states, _ = SessionState.objects.filter(session_id__in=session_ids).delete()
+    checkpoints = delete_checkpoints(session_ids)
+    deleted_messages = 0
+    # Sessions in chunks keep the IN lists small; messages go by one DELETE per chunk (cascade).
+    for start in range(0, len(session_ids), 1000):
+        chunk = session_ids[start : start + 1000]
+        _, per_model = ChatSession.objects.filter(pk__in=chunk).delete()
+        deleted_messages += int(per_model.get("sessions_app.ChatMessage", 0))
+    _, per_model = user_model.objects.filter(pk=user_id).delete()
+    other = {
+        label: n
+        for label, n in per_model.items()
+        if label not in {user_model._meta.label, ChatSession._meta.label} and n
+    }
+    summary = ErasureSummary(
+        user_id=user_id,
+        sessions=len(session_ids),
+        messages=deleted_messages,
+        state_versions=states,
+        checkpoints=checkpoints,
+        other_rows=other,
+        dry_run=False,
+    )
+    audit_record(
+        action=AuditLogEntry.Action.ERASE,
+        actor=actor,
+        session_ids=session_ids,
+        target_user_id=user_id,
+        sessions=summary.sessions,
+        messages=summary.messages,
+        details={"state_versions": states, "checkpoints": checkpoints, "other_rows": other},
+    )
+    transaction.on_commit(lambda: evict_cached_sessions(session_ids))
+    return summary

@@ -1,0 +1,22 @@
+"""Helpers for the lifecycle tests: sessions with messages and state, created through services."""
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import AIMessage, HumanMessage
+
+from sessions_app import services
+from sessions_app.models import ChatSession
+
+
+def make_session(owner: Any, *, turns: int = 2, states: int = 0, **fields: Any) -> ChatSession:
+    """A session of ``owner`` with ``turns`` human/AI pairs and ``states`` state versions."""
+    session = services.session_create(owner=owner, title=fields.pop("title", "lifecycle"), **fields)
+    for i in range(turns):
+        services.messages_append(
+            session_id=session.pk, messages=[HumanMessage(f"question {i}"), AIMessage(f"answer {i}")]
+        )
+    for i in range(states):
+        services.state_save(session_id=session.pk, state={"n": i})
+    session.refresh_from_db()
+    return session
