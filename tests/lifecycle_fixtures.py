@@ -20,3 +20,22 @@ def make_session(owner: Any, *, turns: int = 2, states: int = 0, **fields: Any) 
         services.state_save(session_id=session.pk, state={"n": i})
     session.refresh_from_db()
     return session
+
+
+def put_checkpoint(session: ChatSession, *, ns: str = "") -> None:
+    """Store one LangGraph checkpoint (with a channel blob and a pending write) on the session's thread."""
+    from langgraph.checkpoint.base import empty_checkpoint
+
+    from sessions_app.checkpoint import DjangoSaver
+
+    saver = DjangoSaver()
+    checkpoint = empty_checkpoint()
+    checkpoint["channel_values"] = {"messages": ["hello"]}
+    checkpoint["channel_versions"] = {"messages": saver.get_next_version(None, None)}
+    config = saver.put(
+        {"configurable": {"thread_id": str(session.pk), "checkpoint_ns": ns}},
+        checkpoint,
+        {"source": "input", "step": 0},
+        checkpoint["channel_versions"],
+    )
+    saver.put_writes(config, [("messages", "pending")], task_id="task-1")

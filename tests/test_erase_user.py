@@ -7,9 +7,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from sessions_app.models import AuditLogEntry, ChatMessage, ChatSession, SessionState
+from sessions_app.models import AuditLogEntry, ChatMessage, ChatSession, Checkpoint, SessionState
 
-from .lifecycle_fixtures import make_session
+from .lifecycle_fixtures import make_session, put_checkpoint
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -34,9 +34,11 @@ def test_dry_run_counts_and_deletes_nothing(owner, capsys):
 
 
 def test_command_erases_everything_of_that_user_only(owner, other_user, capsys):
-    make_session(owner, turns=2, states=2)
+    first = make_session(owner, turns=2, states=2)
     make_session(owner, turns=1)
     kept = make_session(other_user, turns=1, states=1)
+    put_checkpoint(first)
+    put_checkpoint(kept)
     user_id = owner.pk
     call_command("erase_user", "olivia")
     assert "Erased user 'olivia'" in capsys.readouterr().out
@@ -46,7 +48,9 @@ def test_command_erases_everything_of_that_user_only(owner, other_user, capsys):
     entry = AuditLogEntry.objects.get()
     assert (entry.action, entry.actor, entry.user, entry.target_user_id) == ("erase", "command:erase_user", None, user_id)
     assert (entry.sessions, entry.messages, len(entry.session_ids)) == (2, 6, 2)
-    assert entry.details["state_versions"] == 2
+    assert entry.details["state_versions"] == 2 and entry.details["checkpoints"] == 1
+    assert not Checkpoint.objects.filter(thread_id=str(first.pk)).exists()
+    assert Checkpoint.objects.filter(thread_id=str(kept.pk)).exists()
     assert "olivia" not in str(entry.details)
 
 

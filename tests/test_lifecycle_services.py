@@ -9,9 +9,17 @@ from langchain_core.messages import HumanMessage
 
 from sessions_app import services
 from sessions_app.exceptions import InvalidInput, SessionGone, SessionReadOnly
-from sessions_app.models import AuditLogEntry, ChatMessage, ChatSession, SessionState
+from sessions_app.models import (
+    AuditLogEntry,
+    ChatMessage,
+    ChatSession,
+    Checkpoint,
+    CheckpointBlob,
+    CheckpointWrite,
+    SessionState,
+)
 
-from .lifecycle_fixtures import make_session
+from .lifecycle_fixtures import make_session, put_checkpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +82,19 @@ def test_delete_takes_messages_and_state_and_leaves_other_sessions(owner):
         "delete", "command:test", doomed.pk, 1, 6,
     )
     assert entry.details["state_versions"] == 2
+
+
+def test_delete_takes_the_sessions_langgraph_thread_too(owner):
+    doomed, kept = make_session(owner, turns=1), make_session(owner, turns=1)
+    put_checkpoint(doomed)
+    put_checkpoint(doomed, ns="child")
+    put_checkpoint(kept)
+    assert Checkpoint.objects.filter(thread_id=str(doomed.pk)).count() == 2
+    services.session_delete(session_id=doomed.pk, actor=None)
+    for model in (Checkpoint, CheckpointBlob, CheckpointWrite):
+        assert not model.objects.filter(thread_id=str(doomed.pk)).exists()
+        assert model.objects.filter(thread_id=str(kept.pk)).exists()
+    assert AuditLogEntry.objects.get().details["checkpoints"] == 2
 
 
 def test_delete_is_idempotent_and_audits_only_real_deletes(owner):

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Sum
 
-from ..models import AuditLogEntry, ChatSession, SessionState
+from ..models import AuditLogEntry, ChatSession, Checkpoint, SessionState
 from .audit import Actor, audit_record
 from .lifecycle import delete_checkpoints, evict_cached_sessions
 
@@ -29,12 +29,17 @@ class ErasureSummary:
 def user_erase_preview(*, user: Any) -> ErasureSummary:
     """Count what ``user_erase`` would delete, without deleting anything."""
     sessions = ChatSession.objects.owned_by(user)
+    thread_ids = [str(pk) for pk in sessions.values_list("pk", flat=True)]
+    checkpoints = sum(
+        Checkpoint.objects.filter(thread_id__in=thread_ids[i : i + 1000]).count()
+        for i in range(0, len(thread_ids), 1000)
+    )
     return ErasureSummary(
         user_id=user.pk,
-        sessions=sessions.count(),
+        sessions=len(thread_ids),
         messages=sessions.aggregate(n=Sum("message_count"))["n"] or 0,
         state_versions=SessionState.objects.filter(session__owner=user).count(),
-        checkpoints=0,
+        checkpoints=checkpoints,
         other_rows={},
         dry_run=True,
     )
