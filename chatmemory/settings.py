@@ -241,3 +241,10 @@ CHATMEMORY_CONTEXT_MAX_TOKENS = env_int("CHATMEMORY_CONTEXT_MAX_TOKENS", 3000, m
 CHATMEMORY_MAX_MESSAGE_CHARS = env_int("CHATMEMORY_MAX_MESSAGE_CHARS", 32_000, minimum=1)
 # Delay between tokens of the offline model's stream, in milliseconds (0 in tests).
 CHATMEMORY_OFFLINE_TOKEN_DELAY_MS = env_int("CHATMEMORY_OFFLINE_TOKEN_DELAY_MS", 15, minimum=0)
+
+# --- api: the JSON API (sessions_app/api) --------------------------------------------------------
+# Largest request body Django reads, in bytes (larger → 413 JSON on the API). Django's default is 2.5 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1_048_576, minimum=1024)
+# Session metadata: at most this many bytes of JSON, nested at most this deep.
+CHATMEMORY_API_MAX_METADATA_BYTES = env_int("CHATMEMORY_API_MAX_METADATA_BYTES", 16_384, minimum=2)
+CHATMEMORY_API_MAX_METADATA_DEPTH = env_int("CHATMEMORY_API_MAX_METADATA_DEPTH", 8, minimum=1)

@@ -36,13 +36,20 @@ def session_get(*, session_id: Any) -> ChatSession:
         raise SessionNotFound(f"no session {pk}") from None
 
 
-def session_get_for_user(*, session_id: Any, user: Any) -> ChatSession:
-    """The session if ``user`` owns it; ``SessionNotFound`` otherwise (also for anonymous users)."""
+def session_get_for_user(*, session_id: Any, user: Any, tenant: str | None = None) -> ChatSession:
+    """The session if ``user`` owns it; ``SessionNotFound`` otherwise (also for anonymous users).
+
+    ``tenant`` (an API token bound to a tenant passes it) narrows the gate further: a session of
+    the same user under another tenant is not found either.
+    """
     pk = parse_session_id(session_id)
     if user is None or not getattr(user, "is_authenticated", False):
         raise SessionNotFound(f"no session {pk}")
+    scope: dict[str, Any] = {"pk": pk, "owner": user}
+    if tenant is not None:
+        scope["tenant"] = tenant
     try:
-        return ChatSession.objects.get(pk=pk, owner=user)
+        return ChatSession.objects.get(**scope)
     except ChatSession.DoesNotExist:
         raise SessionNotFound(f"no session {pk}") from None
 

@@ -4,8 +4,11 @@ from .checkpoints import Checkpoint, CheckpointBlob, CheckpointWrite
 from .messages import ChatMessage, ChatMessageQuerySet
 from .sessions import ChatSession, ChatSessionQuerySet
 from .state import SessionState, SessionStateQuerySet
+from .tokens import ApiToken, ApiTokenQuerySet
 
 __all__ = [
+    "ApiToken",
+    "ApiTokenQuerySet",
     "AuditLogEntry",
     "AuditLogEntryQuerySet",
     "ChatMessage",

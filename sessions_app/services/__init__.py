@@ -16,8 +16,12 @@ from .sessions import (
     session_unarchive,
 )
 from .state import state_prune, state_rollback, state_save
+from .tokens import api_token_authenticate, api_token_create, api_token_revoke
 
 __all__ = [
+    "api_token_authenticate",
+    "api_token_create",
+    "api_token_revoke",
     "audit_record",
     "messages_append",
     "messages_clear",

@@ -1,0 +1,78 @@
+"""Who is calling: a personal API token (``Authorization: Bearer``) or the browser's session.
+
+Both return the ``User`` (``request.auth``). ``request.api_token`` is the ``ApiToken`` for token
+callers and ``None`` for browser callers. The browser's session cookie is ambient authority,
+so unsafe methods with it must carry Django's CSRF token (``X-CSRFToken`` header + ``csrftoken``
+cookie); a bearer token is never sent by a browser on its own, so token calls need no CSRF.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja.errors import HttpError
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+
+from .. import selectors, services
+from ..models import ChatSession
+
+
+class CsrfFailed(HttpError):
+    """A browser-session call to an unsafe method without a valid CSRF token (403)."""
+
+    def __init__(self) -> None:
+        super().__init__(403, "CSRF check failed: send the csrftoken cookie's value in the X-CSRFToken header")
+
+
+class BearerTokenAuth(HttpBearer):
+    """``Authorization: Bearer cm_…``: a personal API token (see ``ApiToken``)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        api_token = services.api_token_authenticate(plaintext=token)
+        if api_token is None:
+            return None
+        request.api_token = api_token  # type: ignore[attr-defined]
+        request.user = api_token.user
+        return api_token.user
+
+
+class SessionCookieAuth(APIKeyCookie):
+    """The browser's Django session; CSRF is checked only once the session is known to be logged in.
+
+    (ninja's own ``SessionAuth`` checks CSRF before anything else, which turns a bad *bearer*
+    token on a POST into a misleading 403 CSRF error instead of a 401.)
+    """
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __call__(self, request: HttpRequest) -> Any:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise CsrfFailed()
+        request.api_token = None  # type: ignore[attr-defined]
+        return user
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:  # pragma: no cover - __call__ decides
+        return None
+
+
+def caller_tenant(request: HttpRequest) -> str | None:
+    """The tenant the caller is confined to: the token's tenant, or ``None`` (all of the user's)."""
+    token = getattr(request, "api_token", None)
+    return token.tenant if token is not None and token.tenant else None
+
+
+def caller_session(request: HttpRequest, session_id: Any) -> ChatSession:
+    """The caller's session through the one ownership gate (owner, and tenant for bound tokens).
+
+    Raises ``SessionNotFound`` (404) for an unknown id, someone else's session, or a session of
+    another tenant when the token is bound to a tenant.
+    """
+    return selectors.session_get_for_user(session_id=session_id, user=request.auth, tenant=caller_tenant(request))
+
+
+API_AUTH = [BearerTokenAuth(), SessionCookieAuth()]

@@ -1,0 +1,66 @@
+"""Session resource: request bodies (``…In``) and the session object (``SessionOut``)."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from ...models import ChatSession
+from .common import InputSchema, Metadata, Tenant, Text
+
+MIN_CACHE_TTL = 60  # seconds
+MAX_CACHE_TTL = 30 * 24 * 3600  # seconds (30 days): anything longer is a mistake, not a cache
+
+_SESSION_EXAMPLE = {
+    "session_id": "6f1c2d4e-8a9b-4c3d-9e7f-0a1b2c3d4e5f",
+    "title": "Trip to Lisbon",
+    "status": "active",
+    "tenant": "acme",
+    "metadata": {"channel": "web", "language": "en"},
+    "created_at": "2026-11-22T03:00:00Z",
+    "last_active_at": "2026-11-22T03:05:12Z",
+    "archived_at": None,
+    "message_count": 4,
+    "cache_ttl": 900,
+}
+
+
+class SessionCreateIn(InputSchema):
+    """``POST /api/sessions``. Every field is optional; the tenant is fixed for the session's life."""
+
+    title: Text = Field("", max_length=200, examples=["Trip to Lisbon"])
+    tenant: Tenant | None = Field(
+        None, description="Tenant key (defaults to the token's tenant, else blank).", examples=["acme"]
+    )
+    metadata: Metadata = Field(default_factory=dict, examples=[{"channel": "web", "language": "en"}])
+    cache_ttl: int | None = Field(
+        None, ge=MIN_CACHE_TTL, le=MAX_CACHE_TTL, description="Cache TTL of this session, in seconds.", examples=[900]
+    )
+
+    model_config = InputSchema.model_config | {
+        "json_schema_extra": {"examples": [{"title": "Trip to Lisbon", "tenant": "acme", "metadata": {"channel": "web"}}]}
+    }
+
+
+class SessionOut(Schema):
+    """A conversation. ``session_id`` is what LangChain calls the history's ``session_id``."""
+
+    session_id: uuid.UUID
+    title: str
+    status: Literal["active", "archived"]
+    tenant: str
+    metadata: dict[str, Any]
+    created_at: datetime
+    last_active_at: datetime
+    archived_at: datetime | None
+    message_count: int = Field(..., ge=0)
+    cache_ttl: int | None = Field(..., description="Cache TTL in seconds; null = the server default.")
+
+    model_config = {"json_schema_extra": {"examples": [_SESSION_EXAMPLE]}}
+
+    @staticmethod
+    def resolve_session_id(obj: ChatSession) -> uuid.UUID:
+        return obj.pk
