@@ -6,7 +6,10 @@ correlated subqueries. PostgreSQL aggregates ``bytea`` arrays (as ``PostgresSave
 SQLite aggregates JSON arrays with hex-encoded blobs. Both walk the unique
 ``(thread_id, checkpoint_ns, checkpoint_id)`` index (or ``checkpoint_thread_latest_idx``)
 backwards, so the latest checkpoint and a ``list(limit=10)`` page cost the same at step 10 and
-at step 10,000.
+at step 10,000. Each blob is fetched by its unique key through a ``LATERAL … LIMIT 1`` subquery
+(the ``LIMIT`` stops PostgreSQL from flattening it into a hash join over *all* of the thread's
+blobs, which it otherwise picks on fresh tables and which grows with the thread); on SQLite a
+``CROSS JOIN`` keeps ``json_each`` as the outer loop for the same reason.
 """
 from __future__ import annotations
 
@@ -24,8 +27,11 @@ SELECT = {
 SELECT {CP_COLUMNS},
     (SELECT array_agg(array[convert_to(b.channel, 'UTF8'), convert_to(b.type, 'UTF8'), b.blob])
        FROM jsonb_each_text(c.channel_versions) v
-       JOIN {BLOB} b ON b.thread_id = c.thread_id AND b.checkpoint_ns = c.checkpoint_ns
-        AND b.channel = v.key AND b.version = v.value) AS blobs,
+       CROSS JOIN LATERAL (
+           SELECT b.channel, b.type, b.blob FROM {BLOB} b
+            WHERE b.thread_id = c.thread_id AND b.checkpoint_ns = c.checkpoint_ns
+              AND b.channel = v.key AND b.version = v.value
+            LIMIT 1) b) AS blobs,
     (SELECT array_agg(array[convert_to(w.task_id, 'UTF8'), convert_to(w.channel, 'UTF8'),
                             convert_to(w.type, 'UTF8'), w.blob, convert_to(w.task_path, 'UTF8'),
                             convert_to(w.idx::text, 'UTF8')])
@@ -37,7 +43,7 @@ FROM {CP} c""",
 SELECT {CP_COLUMNS},
     (SELECT json_group_array(json_array(b.channel, b.type, hex(b.blob)))
        FROM json_each(c.channel_versions) v
-       JOIN {BLOB} b ON b.thread_id = c.thread_id AND b.checkpoint_ns = c.checkpoint_ns
+       CROSS JOIN {BLOB} b ON b.thread_id = c.thread_id AND b.checkpoint_ns = c.checkpoint_ns
         AND b.channel = v.key AND b.version = CAST(v.value AS TEXT)) AS blobs,
     (SELECT json_group_array(json_array(w.task_id, w.channel, w.type, hex(w.blob), w.task_path, w.idx))
        FROM {WRITE} w
