@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run serve test test-all lint bench fuzz import-sharegpt clean
+.PHONY: install run serve test test-all lint bench bench-checkpoints fuzz import-sharegpt clean
 
 install: $(VENV)/.installed
 
@@ -26,6 +26,12 @@ run: install
 ## make test: the whole suite on whatever DATABASE_URL / REDIS_URL configure (embedded default if unset)
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## make bench-checkpoints: DjangoSaver vs LangGraph's savers vs langgraph-checkpoint-django
+## (PostgreSQL at BENCH_PG + SQLite), writes docs/benchmarks-checkpoints.md. `make bench` runs it too.
+bench-checkpoints: install
+	$(PIP) install --quiet -r requirements-bench.txt
+	$(PY) bench/checkpoint_bench.py --out docs/benchmarks-checkpoints.md
 
 lint: install
 	$(PY) -m ruff check . && $(PY) -m mypy sessions_app chatmemory

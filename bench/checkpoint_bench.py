@@ -14,9 +14,11 @@ Measured per saver (milliseconds, median of N calls, one thread):
 * invokes per second of a two-node ``MessagesState`` graph, 200 invokes on one thread, and the
   bytes stored per checkpoint after that run (sum of the stored columns' lengths / checkpoints).
 
-``langgraph-checkpoint-django`` 0.1.1 ships ``langgraph/__init__.py`` files that turn LangGraph's
-namespace package into a pkgutil one, so it is installed with ``--no-deps --target
-var/bench-lgcd`` and put on ``PYTHONPATH`` for its subprocess only, never in the shared venv.
+``langgraph-checkpoint-django`` 0.1.1 does not run on our LangGraph (it calls
+``JsonPlusSerializer.dumps``, removed in langgraph-checkpoint 3) and its wheel ships
+``langgraph/__init__.py`` files, so it runs in its own virtualenv (``var/bench-lgcd-venv``, pins in
+``bench/requirements-lgcd.txt``, created on first run) with the LangGraph it supports; its row is
+therefore measured on langgraph 1.1 / langgraph-checkpoint 2.1, everything else on our pins.
 """
 from __future__ import annotations
 
@@ -36,8 +38,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-LGCD_DIR = ROOT / "var" / "bench-lgcd"
-LGCD_PIN = "langgraph-checkpoint-django==0.1.1"
+LGCD_VENV = ROOT / "var" / "bench-lgcd-venv"
+LGCD_REQUIREMENTS = ROOT / "bench" / "requirements-lgcd.txt"
 TEXT = ("Checkpoint benchmark message with some realistic prose about the weather, the invoice, "
         "the meeting notes and a follow-up question. ") * 3  # ~300 characters
 
@@ -49,7 +51,7 @@ TARGETS = {
     "postgres": "PostgresSaver",
     "postgres_async": "AsyncPostgresSaver",
     "sqlite": "SqliteSaver",
-    "lgcd": "langgraph-checkpoint-django 0.1.1 (PostgreSQL)",
+    "lgcd": "langgraph-checkpoint-django 0.1.1 (PostgreSQL, own venv)",
 }
 DEPTH_TARGETS = {"django_pg", "django_sqlite", "postgres"}
 
@@ -212,7 +214,7 @@ def stored_bytes(target: str, thread_id: str, handle: Any) -> float:
                         "FROM checkpoint WHERE thread_id = %s", [thread_id])
             cps, total = cur.fetchone()
             cur.execute("SELECT coalesce(sum(octet_length(w.value)), 0) FROM write w JOIN checkpoint c "
-                        "ON c.id = w.checkpoint_id WHERE c.thread_id = %s", [thread_id])
+                        "ON c.composite_id = w.checkpoint_id WHERE c.thread_id = %s", [thread_id])
             total += cur.fetchone()[0]
         return round(total / cps)
     if target.startswith("postgres"):
@@ -350,13 +352,19 @@ def _recreate_pg_database(name: str) -> str:
 
 
 def _ensure_lgcd() -> str | None:
-    if (LGCD_DIR / "langgraph" / "checkpoint" / "django" / "saver.py").exists():
+    """Create the separate virtualenv for langgraph-checkpoint-django (see module doc)."""
+    python = LGCD_VENV / "bin" / "python"
+    if python.exists():
         return None
-    proc = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(LGCD_DIR), LGCD_PIN],
-        capture_output=True, text=True, timeout=300, check=False,
-    )
-    return None if proc.returncode == 0 else proc.stderr[-2000:]
+    steps = [
+        [sys.executable, "-m", "venv", str(LGCD_VENV)],
+        [str(python), "-m", "pip", "install", "-q", "-r", str(LGCD_REQUIREMENTS)],
+    ]
+    for step in steps:
+        proc = subprocess.run(step, capture_output=True, text=True, timeout=900, check=False)
+        if proc.returncode != 0:
+            return proc.stderr[-2000:]
+    return None
 
 
 def run_target(target: str, tmp: Path, quick: bool) -> dict[str, Any]:
@@ -371,13 +379,13 @@ def run_target(target: str, tmp: Path, quick: bool) -> dict[str, Any]:
         handle = _recreate_pg_database(f"chatmemory_bench_{target}")
     elif target == "lgcd":
         if err := _ensure_lgcd():
-            return {"target": target, "error": f"could not install {LGCD_PIN}: {err}"}
+            return {"target": target, "error": f"could not create its virtualenv: {err}"}
         handle = env["DATABASE_URL"] = _recreate_pg_database("chatmemory_bench_lgcd")
         env["DJANGO_SETTINGS_MODULE"] = "bench.lgcd_settings"
-        env["PYTHONPATH"] = f"{LGCD_DIR}{os.pathsep}{ROOT}"
     else:
         handle = str(tmp / "langgraph.sqlite3")
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", target, "--handle", handle]
+    python = str(LGCD_VENV / "bin" / "python") if target == "lgcd" else sys.executable
+    cmd = [python, str(Path(__file__).resolve()), "--worker", target, "--handle", handle]
     if quick:
         cmd.append("--quick")
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600, check=False)
@@ -386,6 +394,24 @@ def run_target(target: str, tmp: Path, quick: bool) -> dict[str, Any]:
         where = next((ln for ln in reversed(lines) if ln.startswith("File ")), "")
         return {"target": target, "error": f"{lines[-1]} (at {where})" if where else lines[-1]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Merge rounds of one saver: the lowest milliseconds, the highest invokes/s (a shared machine
+    only ever adds time, so the best round is the least disturbed one)."""
+    ok = [r for r in runs if "error" not in r]
+    if not ok:
+        return runs[-1]
+    best: dict[str, Any] = json.loads(json.dumps(ok[0]))
+    for run in ok[1:]:
+        for key, value in run.items():
+            if isinstance(value, dict):
+                for k, v in value.items():
+                    best[key][k] = min(best[key][k], v)
+            elif key == "invokes_per_s":
+                best[key] = max(best[key], value)
+    best["rounds"] = len(ok)
+    return best
 
 
 def _fmt(value: Any) -> str:
@@ -400,8 +426,9 @@ def render(results: list[dict[str, Any]], quick: bool, seconds: float) -> str:
         "",
         f"Generated by `make bench-checkpoints` (`bench/checkpoint_bench.py{' --quick' if quick else ''}`) "
         f"on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, one run, {seconds:.0f} s. "
-        "Milliseconds are medians of single calls on one thread (lower is better); the machine is shared, "
-        "so compare columns of the same run, not runs.",
+        "Milliseconds are medians of single calls on one thread (lower is better), the best of the "
+        "round-robin rounds; the machine is shared (2 cores, several engineers), so compare rows of the "
+        "same run, not runs.",
         "",
     ]
     for n in (20, 200):
@@ -457,6 +484,7 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks-checkpoints.md"))
     parser.add_argument("--quick", action="store_true", help="fewer calls and a 1,000-step depth test")
     parser.add_argument("--only", nargs="*", choices=list(TARGETS), help="run only these savers")
+    parser.add_argument("--rounds", type=int, default=2, help="round-robin rounds; the best of each figure is kept")
     parser.add_argument("--worker", choices=list(TARGETS), help=argparse.SUPPRESS)
     parser.add_argument("--handle", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -464,12 +492,14 @@ def main() -> int:
         print(json.dumps(worker(args.worker, args.handle, args.quick)))
         return 0
     started = time.perf_counter()
-    results = []
+    rounds: dict[str, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for target in args.only or TARGETS:
-            print(f"benchmarking {TARGETS[target]} …", flush=True)
-            results.append(run_target(target, Path(tmp), args.quick))
-            print(json.dumps(results[-1]), flush=True)
+        for round_no in range(args.rounds):
+            for target in args.only or TARGETS:
+                print(f"round {round_no + 1}: benchmarking {TARGETS[target]} …", flush=True)
+                rounds.setdefault(target, []).append(run_target(target, Path(tmp), args.quick))
+                print(json.dumps(rounds[target][-1]), flush=True)
+    results = [_best(runs) for runs in rounds.values()]
     Path(args.out).write_text(render(results, args.quick, time.perf_counter() - started))
     print(f"wrote {args.out}")
     return 0
