@@ -33,6 +33,9 @@ bench-checkpoints: install
 	$(PIP) install --quiet -r requirements-bench.txt
 	$(PY) bench/checkpoint_bench.py --out docs/benchmarks-checkpoints.md
 
+# `make bench` includes the checkpoint benchmark (a recipe-less rule: other bench targets may add theirs).
+bench: bench-checkpoints
+
 lint: install
 	$(PY) -m ruff check . && $(PY) -m mypy sessions_app chatmemory
 
