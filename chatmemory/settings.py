@@ -248,3 +248,21 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1_048_576, 
 # Session metadata: at most this many bytes of JSON, nested at most this deep.
 CHATMEMORY_API_MAX_METADATA_BYTES = env_int("CHATMEMORY_API_MAX_METADATA_BYTES", 16_384, minimum=2)
 CHATMEMORY_API_MAX_METADATA_DEPTH = env_int("CHATMEMORY_API_MAX_METADATA_DEPTH", 8, minimum=1)
+
+# --- LangGraph checkpoints (saver) ---------------------------------------------------------------
+# Retention of LangGraph threads (sessions_app.tasks.prune_checkpoints, run daily by Celery beat):
+# keep this many checkpoints per thread namespace ...
+CHATMEMORY_CHECKPOINT_KEEP = env_int("CHATMEMORY_CHECKPOINT_KEEP", 100, minimum=1)
+# ... and delete older ones only once they are this many days old.
+CHATMEMORY_CHECKPOINT_PRUNE_AFTER_DAYS = env_int("CHATMEMORY_CHECKPOINT_PRUNE_AFTER_DAYS", 30, minimum=0)
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "prune-checkpoints": {
+        "task": "sessions_app.prune_checkpoints",
+        "schedule": 24 * 60 * 60,  # seconds
+        "kwargs": {
+            "keep": CHATMEMORY_CHECKPOINT_KEEP,
+            "older_than_days": CHATMEMORY_CHECKPOINT_PRUNE_AFTER_DAYS,
+        },
+    },
+}

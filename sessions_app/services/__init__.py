@@ -4,6 +4,7 @@ Functions are named ``<entity>_<action>``, take keyword-only typed arguments and
 transaction. Reads live in ``sessions_app.selectors``.
 """
 from .audit import audit_record
+from .checkpoints import checkpoints_prune, thread_copy, thread_fork, thread_prune
 from .erasure import user_erase, user_erase_preview
 from .lifecycle import sessions_archive, sessions_delete, sessions_unarchive
 from .messages import messages_append, messages_clear
@@ -23,6 +24,7 @@ __all__ = [
     "api_token_create",
     "api_token_revoke",
     "audit_record",
+    "checkpoints_prune",
     "messages_append",
     "messages_clear",
     "session_archive",
@@ -37,6 +39,9 @@ __all__ = [
     "state_prune",
     "state_rollback",
     "state_save",
+    "thread_copy",
+    "thread_fork",
+    "thread_prune",
     "user_erase",
     "user_erase_preview",
 ]
