@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from langchain_core.messages import BaseMessage
 
 from .exceptions import SessionNotFound
@@ -87,3 +87,38 @@ def messages_page(
     if after_seq is not None:
         qs = qs.filter(seq__gt=after_seq)
     return qs.order_by("-seq" if newest_first else "seq")[:limit]
+
+
+def session_page_for_user(
+    *,
+    user: Any,
+    limit: int,
+    scope_tenant: str | None = None,
+    status: str | None = None,
+    tenant: str | None = None,
+    updated_since: Any = None,
+    after: tuple[Any, uuid.UUID] | None = None,
+) -> list[ChatSession]:
+    """One page of the user's sessions, most recently active first (keyset pagination).
+
+    Ordered by ``(last_active_at, id)`` descending; ``after`` is the ``(last_active_at, id)`` of
+    the previous page's last row, so a page costs one index range scan
+    (``chatsession_owner_recent_idx``) however deep it is, and no ``COUNT(*)``. ``scope_tenant``
+    confines the list to one tenant (a tenant-bound token); ``tenant`` is the caller's filter
+    and can only narrow it. ``updated_since`` keeps sessions active at or after that instant.
+    Returns at most ``limit`` sessions. A session that becomes active while a client pages moves
+    to the front: it is not repeated further down, but the client only sees it on a new listing.
+    """
+    qs = ChatSession.objects.owned_by(user)
+    if scope_tenant is not None:
+        qs = qs.filter(tenant=scope_tenant)
+    if tenant is not None:
+        qs = qs.filter(tenant=tenant)
+    if status is not None:
+        qs = qs.filter(status=status)
+    if updated_since is not None:
+        qs = qs.filter(last_active_at__gte=updated_since)
+    if after is not None:
+        at, pk = after
+        qs = qs.filter(Q(last_active_at__lt=at) | Q(last_active_at=at, id__lt=pk))
+    return list(qs.order_by("-last_active_at", "-id")[:limit])

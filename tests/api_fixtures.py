@@ -39,6 +39,12 @@ class ApiClient:
         return self.client.delete(path, headers=self._headers(headers))
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings) -> None:
+    """The cast's users are created with a password; PBKDF2's 1M iterations cost ~0.3 s each."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def owner_token(owner) -> str:
     return services.api_token_create(user=owner, name="owner's script")[1]

@@ -11,7 +11,7 @@ from sessions_app import services
 from sessions_app.exceptions import InvalidInput
 from sessions_app.models import ApiToken
 
-from .api_fixtures import ApiClient
+from .api_fixtures import ApiClient, fast_password_hasher  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

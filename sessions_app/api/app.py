@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from . import chat, sessions
+from . import chat, messages, sessions
 from .auth import API_AUTH
 from .errors import install_error_handlers
 
@@ -35,3 +35,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/sessions", sessions.router)
 api.add_router("/sessions", chat.router)
+api.add_router("/sessions", messages.router)

@@ -2,20 +2,34 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Query, Router, Schema
+from pydantic import AwareDatetime, Field
 
-from .. import services
+from .. import selectors, services
 from ..exceptions import InvalidInput
 from ..models import ChatSession
 from .auth import caller_session, caller_tenant
-from .schemas.common import ErrorOut
-from .schemas.sessions import SessionCreateIn, SessionOut
+from .pagination import decode_session_cursor, encode_session_cursor
+from .schemas.common import ErrorOut, Tenant
+from .schemas.sessions import CacheTtlIn, DeletedOut, SessionCreateIn, SessionOut, SessionPageOut, SessionUpdateIn
 
 router = Router(tags=["sessions"])
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+WRITE_ERRORS = {**ERRORS, 409: ErrorOut, 410: ErrorOut}
+
+
+class SessionFilters(Schema):
+    status: Literal["active", "archived"] | None = Field(None, description="Only sessions with this status.")
+    tenant: Tenant | None = Field(None, description="Only sessions of this tenant.")
+    updated_since: AwareDatetime | None = Field(
+        None, description="Only sessions active at or after this instant (ISO 8601 with a time zone)."
+    )
+    limit: int = Field(20, ge=1, le=100, description="Page size.")
+    cursor: str | None = Field(None, max_length=200, description="`next_cursor` of the previous page.")
 
 
 @router.post("", response={201: SessionOut, **ERRORS}, operation_id="session_create", summary="Create a session")
@@ -32,7 +46,64 @@ def create_session(request: HttpRequest, payload: SessionCreateIn) -> tuple[int,
     return 201, session
 
 
+@router.get("", response={200: SessionPageOut, **ERRORS}, operation_id="session_list", summary="List your sessions")
+def list_sessions(request: HttpRequest, filters: Query[SessionFilters]) -> dict[str, object]:
+    """The caller's sessions, most recently active first, by keyset cursor (no total count).
+
+    Only the caller's own sessions are listed (a tenant-bound token: only that tenant's).
+    """
+    after = decode_session_cursor(filters.cursor) if filters.cursor else None
+    rows = selectors.session_page_for_user(
+        user=request.auth, limit=filters.limit + 1, scope_tenant=caller_tenant(request), status=filters.status,
+        tenant=filters.tenant, updated_since=filters.updated_since, after=after,
+    )
+    page = rows[: filters.limit]
+    return {"items": page, "next_cursor": encode_session_cursor(page[-1]) if len(rows) > filters.limit else None}
+
+
 @router.get("/{session_id}", response={200: SessionOut, **ERRORS}, operation_id="session_get", summary="Get a session")
 def get_session(request: HttpRequest, session_id: uuid.UUID) -> ChatSession:
     """One of the caller's sessions; anyone else's id is a 404."""
     return caller_session(request, session_id)
+
+
+@router.patch("/{session_id}", response={200: SessionOut, **WRITE_ERRORS}, operation_id="session_update",
+              summary="Rename a session or replace its metadata")
+def update_session(request: HttpRequest, session_id: uuid.UUID, payload: SessionUpdateIn) -> ChatSession:
+    """Set ``title`` and/or replace ``metadata``; absent fields are unchanged. Allowed on archived sessions
+    (their messages are read-only, their labels are not). 410 if the session was deleted meanwhile."""
+    session = caller_session(request, session_id)
+    if payload.title is not None:
+        session = services.session_rename(session=session, title=payload.title)
+    if payload.metadata is not None:
+        session = services.session_set_metadata(session=session, metadata=payload.metadata)
+    return session
+
+
+@router.post("/{session_id}/archive", response={200: SessionOut, **WRITE_ERRORS}, operation_id="session_archive",
+             summary="Archive a session (read-only)")
+def archive_session(request: HttpRequest, session_id: uuid.UUID) -> ChatSession:
+    """Make the session read-only (chat on it is then a 409). Idempotent."""
+    return services.session_archive(session=caller_session(request, session_id), actor=request.auth)
+
+
+@router.post("/{session_id}/unarchive", response={200: SessionOut, **WRITE_ERRORS}, operation_id="session_unarchive",
+             summary="Unarchive a session")
+def unarchive_session(request: HttpRequest, session_id: uuid.UUID) -> ChatSession:
+    """Make an archived session writable again. Idempotent."""
+    return services.session_unarchive(session=caller_session(request, session_id), actor=request.auth)
+
+
+@router.delete("/{session_id}", response={200: DeletedOut, **ERRORS}, operation_id="session_delete",
+               summary="Delete a session and its messages")
+def delete_session(request: HttpRequest, session_id: uuid.UUID) -> dict[str, int]:
+    """Delete the session, its messages, state versions and checkpoints. A second delete is a 404."""
+    session = caller_session(request, session_id)
+    return {"deleted_messages": services.session_delete(session_id=session.pk, actor=request.auth)}
+
+
+@router.put("/{session_id}/ttl", response={200: SessionOut, **WRITE_ERRORS}, operation_id="session_set_cache_ttl",
+            summary="Set the session's cache TTL")
+def set_cache_ttl(request: HttpRequest, session_id: uuid.UUID, payload: CacheTtlIn) -> ChatSession:
+    """How long the session's messages stay in the cache after use, in seconds (60 … 2 592 000)."""
+    return services.session_set_cache_ttl(session=caller_session(request, session_id), seconds=payload.seconds)

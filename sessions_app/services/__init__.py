@@ -13,7 +13,9 @@ from .sessions import (
     session_create,
     session_delete,
     session_rename,
+    session_set_cache_ttl,
     session_set_expiry,
+    session_set_metadata,
     session_unarchive,
 )
 from .state import state_prune, state_rollback, state_save
@@ -31,7 +33,9 @@ __all__ = [
     "session_create",
     "session_delete",
     "session_rename",
+    "session_set_cache_ttl",
     "session_set_expiry",
+    "session_set_metadata",
     "session_unarchive",
     "sessions_archive",
     "sessions_delete",

@@ -123,3 +123,26 @@ def session_delete(*, session_id: uuid.UUID, actor: Actor = None) -> int:
     Returns the number of deleted messages (0 when the session was already gone).
     """
     return sessions_delete(session_ids=[session_id], actor=actor).messages
+
+
+@transaction.atomic
+def session_set_metadata(*, session: ChatSession, metadata: dict[str, Any]) -> ChatSession:
+    """Replace the session's metadata (a JSON object). Raises ``InvalidInput``, ``SessionGone``."""
+    if not isinstance(metadata, dict):
+        raise InvalidInput("metadata must be a JSON object")
+    if not ChatSession.objects.filter(pk=session.pk).update(metadata=metadata):
+        raise SessionGone()
+    session.metadata = metadata
+    return session
+
+
+@transaction.atomic
+def session_set_cache_ttl(*, session: ChatSession, seconds: int | None) -> ChatSession:
+    """Set the session's cache TTL in seconds (``None``: the default). Raises ``InvalidInput``
+    under 60 seconds, ``SessionGone``. (Minimal version; the cache layer adds eviction.)"""
+    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 60):
+        raise InvalidInput("cache_ttl must be an integer of at least 60 seconds")
+    if not ChatSession.objects.filter(pk=session.pk).update(cache_ttl=seconds):
+        raise SessionGone()
+    session.cache_ttl = seconds
+    return session

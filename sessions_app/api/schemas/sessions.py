@@ -37,7 +37,7 @@ class SessionCreateIn(InputSchema):
     )
     metadata: Metadata = Field(default_factory=dict, examples=[{"channel": "web", "language": "en"}])
     cache_ttl: int | None = Field(
-        None, ge=MIN_CACHE_TTL, le=MAX_CACHE_TTL, description="Cache TTL of this session, in seconds.", examples=[900]
+        None, strict=True, ge=MIN_CACHE_TTL, le=MAX_CACHE_TTL, description="Cache TTL of this session, in seconds.", examples=[900]
     )
 
     model_config = InputSchema.model_config | {
@@ -64,3 +64,35 @@ class SessionOut(Schema):
     @staticmethod
     def resolve_session_id(obj: ChatSession) -> uuid.UUID:
         return obj.pk
+
+
+class SessionUpdateIn(InputSchema):
+    """``PATCH /api/sessions/{session_id}``: rename and/or replace the metadata (absent = unchanged)."""
+
+    title: Text | None = Field(None, max_length=200, examples=["Trip to Lisbon (booked)"])
+    metadata: Metadata | None = Field(None, examples=[{"channel": "web", "language": "pt"}])
+
+    model_config = {"json_schema_extra": {"examples": [{"title": "Trip to Lisbon (booked)"}]}}
+
+
+class CacheTtlIn(InputSchema):
+    """``PUT /api/sessions/{session_id}/ttl``: how long the session stays in the cache, in seconds."""
+
+    seconds: int = Field(..., strict=True, ge=MIN_CACHE_TTL, le=MAX_CACHE_TTL, examples=[900])
+
+    model_config = {"json_schema_extra": {"examples": [{"seconds": 900}]}}
+
+
+class SessionPageOut(Schema):
+    """A page of sessions, most recently active first; pass ``next_cursor`` as ``cursor`` for the next."""
+
+    items: list[SessionOut]
+    next_cursor: str | None = Field(..., description="null on the last page")
+
+    model_config = {"json_schema_extra": {"examples": [{"items": [_SESSION_EXAMPLE], "next_cursor": None}]}}
+
+
+class DeletedOut(Schema):
+    """What a delete removed."""
+
+    deleted_messages: int = Field(..., ge=0, examples=[12])
