@@ -122,3 +122,7 @@ def session_page_for_user(
         at, pk = after
         qs = qs.filter(Q(last_active_at__lt=at) | Q(last_active_at=at, id__lt=pk))
     return list(qs.order_by("-last_active_at", "-id")[:limit])
+
+
+# LangGraph threads of a conversation (thread_id == session_id); see sessions_app.checkpoint.selectors.
+from .checkpoint.selectors import thread_timeline, threads_for_session  # noqa: E402,F401

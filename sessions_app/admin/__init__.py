@@ -1,2 +1,3 @@
 """Django admin for staff, one module per model family."""
 from . import audit, state, users  # noqa: F401
+from . import checkpoints  # noqa: F401,E402  (LangGraph threads)

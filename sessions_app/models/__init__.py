@@ -1,6 +1,6 @@
 """chatmemory's models, one module per concern."""
 from .audit import AuditLogEntry, AuditLogEntryQuerySet
-from .checkpoints import Checkpoint, CheckpointBlob, CheckpointWrite
+from .checkpoints import Checkpoint, CheckpointBlob, CheckpointThread, CheckpointWrite
 from .messages import ChatMessage, ChatMessageQuerySet
 from .sessions import ChatSession, ChatSessionQuerySet
 from .state import SessionState, SessionStateQuerySet
@@ -17,6 +17,7 @@ __all__ = [
     "ChatSessionQuerySet",
     "Checkpoint",
     "CheckpointBlob",
+    "CheckpointThread",
     "CheckpointWrite",
     "SessionState",
     "SessionStateQuerySet",

@@ -129,3 +129,31 @@ class CheckpointWrite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.thread_id}/{self.checkpoint_id} {self.task_id}[{self.idx}] {self.channel}"
+
+
+class CheckpointThread(models.Model):
+    """One row per LangGraph thread namespace: a read-only database view over ``Checkpoint``.
+
+    ``sessions_app_checkpointthread`` groups checkpoints by ``(thread_id, checkpoint_ns)`` with
+    the count, the latest checkpoint id and step, and first/last times (created by migration
+    ``checkpoint_threads``; the model is unmanaged). ``id`` is the smallest checkpoint row id of
+    the group: a stable-enough key for the admin changelist, never stored anywhere.
+    """
+
+    id = models.BigIntegerField(primary_key=True)
+    thread_id = models.CharField(max_length=255)
+    checkpoint_ns = models.CharField(max_length=255)
+    checkpoints = models.IntegerField()
+    latest_checkpoint_id = models.CharField(max_length=64)
+    latest_step = models.IntegerField(null=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "sessions_app_checkpointthread"
+        verbose_name = "LangGraph thread"
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"{self.thread_id}" + (f" [{self.checkpoint_ns}]" if self.checkpoint_ns else "")

@@ -4,7 +4,7 @@ Functions are named ``<entity>_<action>``, take keyword-only typed arguments and
 transaction. Reads live in ``sessions_app.selectors``.
 """
 from .audit import audit_record
-from .checkpoints import checkpoints_prune, thread_copy, thread_fork, thread_prune
+from .checkpoints import checkpoints_prune, thread_copy, thread_fork, thread_prune, threads_delete
 from .erasure import user_erase, user_erase_preview
 from .lifecycle import sessions_archive, sessions_delete, sessions_unarchive
 from .messages import messages_append, messages_clear
@@ -46,6 +46,7 @@ __all__ = [
     "thread_copy",
     "thread_fork",
     "thread_prune",
+    "threads_delete",
     "user_erase",
     "user_erase_preview",
 ]

@@ -18,7 +18,7 @@ from ..checkpoint.maintenance import PruneResult
 from ..exceptions import InvalidInput
 from ..models import Checkpoint, CheckpointBlob, CheckpointWrite
 
-__all__ = ["PruneResult", "checkpoints_prune", "thread_copy", "thread_fork", "thread_prune"]
+__all__ = ["PruneResult", "checkpoints_prune", "thread_copy", "thread_fork", "thread_prune", "threads_delete"]
 
 
 def _check_keep(keep: int) -> None:
@@ -71,6 +71,11 @@ def thread_prune(*, thread_id: str, keep: int) -> PruneResult:
     """Keep the latest ``keep`` checkpoints of each namespace of one thread (see ``checkpoints_prune``)."""
     _check_keep(keep)
     return maintenance.prune_thread(str(thread_id), keep=keep)
+
+
+def threads_delete(*, thread_ids: list[str]) -> int:
+    """Delete these threads (every namespace, checkpoint, write and blob); returns checkpoints deleted."""
+    return maintenance.delete_threads([str(t) for t in thread_ids])
 
 
 def thread_copy(*, source_thread_id: str, target_thread_id: str | None = None) -> str:
