@@ -24,6 +24,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -268,5 +269,26 @@ CELERY_BEAT_SCHEDULE = {
             "keep": CHATMEMORY_CHECKPOINT_KEEP,
             "older_than_days": CHATMEMORY_CHECKPOINT_PRUNE_AFTER_DAYS,
         },
+    },
+}
+
+# --- lifecycle: retention, versioned state (the `lifecycle` area) ---------------------------------
+# Archive active sessions with no activity for this many days (0 = never archive).
+CHATMEMORY_ARCHIVE_AFTER_DAYS = env_int("CHATMEMORY_ARCHIVE_AFTER_DAYS", 90, minimum=0)
+# Delete archived sessions archived more than this many days ago (0 = never purge).
+CHATMEMORY_PURGE_ARCHIVED_AFTER_DAYS = env_int("CHATMEMORY_PURGE_ARCHIVED_AFTER_DAYS", 365, minimum=0)
+# State versions kept per session when its metadata says {"keep_state_versions": true} (an integer
+# there overrides it); tagged snapshots are always kept.
+CHATMEMORY_KEEP_STATE_VERSIONS = env_int("CHATMEMORY_KEEP_STATE_VERSIONS", 20, minimum=1)
+# Sessions per retention batch (one transaction and one DELETE/UPDATE per batch).
+CHATMEMORY_RETENTION_BATCH_SIZE = env_int("CHATMEMORY_RETENTION_BATCH_SIZE", 500, minimum=1)
+# The daily retention run (sessions_app.tasks.apply_retention) in Celery beat, declared in code.
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "apply-retention-daily": {
+        "task": "sessions_app.tasks.apply_retention",
+        "schedule": crontab(hour=3, minute=17),  # UTC (CELERY_TIMEZONE)
+        # A run that could not start within 12 hours is dropped; the next day's run catches up.
+        "options": {"expires": 12 * 60 * 60},  # seconds
     },
 }

@@ -1,12 +1,14 @@
-"""Celery tasks: a thin interface over services (ids and ints in, the service inside).
+"""Celery tasks: thin interfaces over services (ids and flags in, the service inside).
 
-Grouped by area; each group keeps its own tasks together.
+Grouped by area; each group keeps its own tasks together. The beat schedule
+(``CELERY_BEAT_SCHEDULE`` in settings) runs ``apply_retention`` and ``prune_checkpoints`` daily.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError, transaction
 
 # --- LangGraph checkpoints (retention) -----------------------------------------------------------
 
@@ -28,3 +30,37 @@ def prune_checkpoints(keep: int, older_than_days: int | None = None, dry_run: bo
         "blobs": result.blobs,
         "skipped_delta_threads": result.skipped_delta_threads,
     }
+
+
+# --- lifecycle: retention ------------------------------------------------------------------------
+
+RETENTION_SOFT_TIME_LIMIT = 50 * 60  # seconds; batches already committed stay done
+RETENTION_TIME_LIMIT = 55 * 60  # seconds
+
+
+@shared_task(
+    name="sessions_app.tasks.apply_retention",
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=60,  # seconds, doubling
+    retry_backoff_max=30 * 60,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=RETENTION_SOFT_TIME_LIMIT,
+    time_limit=RETENTION_TIME_LIMIT,
+)
+def apply_retention(dry_run: bool = False, batch_size: int | None = None) -> dict[str, Any]:
+    """Apply the retention policy once (``services.retention.retention_apply``); return the summary.
+
+    Safe to retry and to run twice: every batch is its own transaction and a second run changes
+    nothing. Database outages (``OperationalError``/``InterfaceError``) are retried with
+    exponential backoff. Audit entries name the actor ``task:apply_retention``.
+    """
+    from .services.retention import retention_apply
+
+    return retention_apply(actor="task:apply_retention", dry_run=dry_run, batch_size=batch_size).as_dict()
+
+
+def enqueue_apply_retention(*, dry_run: bool = False) -> None:
+    """Queue ``apply_retention`` once the current transaction commits (immediately outside one)."""
+    transaction.on_commit(lambda: apply_retention.delay(dry_run=dry_run))
