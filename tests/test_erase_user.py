@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from sessions_app.models import AuditLogEntry, ChatMessage, ChatSession, Checkpoint, SessionState
+from sessions_app import services
+from sessions_app.models import ApiToken, AuditLogEntry, ChatMessage, ChatSession, Checkpoint, SessionState
 
 from .lifecycle_fixtures import make_session, put_checkpoint
 
@@ -39,6 +40,8 @@ def test_command_erases_everything_of_that_user_only(owner, other_user, capsys):
     kept = make_session(other_user, turns=1, states=1)
     put_checkpoint(first)
     put_checkpoint(kept)
+    services.api_token_create(user=owner, name="laptop")
+    services.api_token_create(user=other_user, name="phone")
     user_id = owner.pk
     call_command("erase_user", "olivia")
     assert "Erased user 'olivia'" in capsys.readouterr().out
@@ -52,6 +55,9 @@ def test_command_erases_everything_of_that_user_only(owner, other_user, capsys):
     assert not Checkpoint.objects.filter(thread_id=str(first.pk)).exists()
     assert Checkpoint.objects.filter(thread_id=str(kept.pk)).exists()
     assert "olivia" not in str(entry.details)
+    assert entry.details["other_rows"] == {"sessions_app.ApiToken": 1}
+    assert not ApiToken.objects.filter(user_id=user_id).exists()
+    assert ApiToken.objects.filter(user=other_user).exists()
 
 
 def test_command_unknown_user_is_a_clear_error():
