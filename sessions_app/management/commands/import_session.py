@@ -1,0 +1,61 @@
+"""``python manage.py import_session FILE [--owner USERNAME] [--session-id UUID | --new-id]``."""
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from sessions_app.exceptions import InvalidInput
+from sessions_app.services.transfer import session_import
+from sessions_app.transfer.native import parse_session_document
+
+FORMATS = ("native",)
+
+
+class Command(BaseCommand):
+    help = "Import one session from a chatmemory.session JSON document (all or nothing)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file")
+        parser.add_argument("--owner", help="Username of the new owner (default: the document's owner).")
+        ids = parser.add_mutually_exclusive_group()
+        ids.add_argument("--session-id", help="Import under this session id (UUID).")
+        ids.add_argument("--new-id", action="store_true", help="Import under a fresh random id.")
+        parser.add_argument("--format", choices=FORMATS, default="native")
+
+    def handle(self, *args: Any, file: str, owner: str | None, session_id: str | None, new_id: bool,
+               format: str, **options: Any) -> None:
+        user = None
+        if owner:
+            user_model = get_user_model()
+            user = user_model.objects.filter(**{user_model.USERNAME_FIELD: owner}).first()
+            if user is None:
+                raise CommandError(f"--owner: no user {owner!r}")
+        pk = None
+        if session_id:
+            try:
+                pk = uuid.UUID(session_id)
+            except ValueError:
+                raise CommandError(f"--session-id: {session_id!r} is not a UUID") from None
+        try:
+            with open(file, encoding="utf-8") as fp:
+                data = json.load(fp)
+        except OSError as exc:
+            raise CommandError(f"{file}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"{file}: not UTF-8 text (byte {exc.start})") from None
+        except json.JSONDecodeError as exc:
+            raise CommandError(f"{file}: line {exc.lineno} column {exc.colno}: invalid JSON ({exc.msg})") from None
+        try:
+            document = parse_session_document(data)
+            session = session_import(document=document, owner=user, session_id=pk, new_id=new_id,
+                                     actor="command:import_session", source=file)
+        except InvalidInput as exc:
+            raise CommandError(f"{file}: {exc.detail}") from None
+        self.stdout.write(self.style.SUCCESS(
+            f"Imported session {session.pk} for {session.owner.get_username()}: {len(document.messages)} messages, "
+            f"{len(document.states)} state versions."
+        ))
