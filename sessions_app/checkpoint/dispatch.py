@@ -90,7 +90,12 @@ def close_db_thread() -> None:
         executor, _executor = _executor, None
     if executor is None:
         return
-    executor.submit(connections.close_all).result(timeout=30)
+    try:
+        executor.submit(connections.close_all).result(timeout=30)
+    except RuntimeError:
+        # At interpreter exit the pool was already shut down (its exit hook runs before ours):
+        # its thread is gone and the process exit closes the socket.
+        return
     executor.shutdown(wait=True)
 
 
