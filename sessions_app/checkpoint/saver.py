@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import binascii
 import json
+import time
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
+import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 from langchain_core.runnables import RunnableConfig
@@ -35,6 +37,29 @@ _PRIMITIVES = (str, int, float, bool)
 def _json(value: Any) -> Any:
     """A JSON column read through a raw cursor: PostgreSQL (psycopg 3 under Django) gives text."""
     return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def _fetch(query: str, params: Sequence[Any]) -> list[Sequence[Any]]:
+    """Run a read on the current connection; on PostgreSQL with *binary* results.
+
+    Django's cursor returns ``bytea`` in text (hex) form, twice the bytes to send and decode; a
+    checkpoint read is mostly blobs, so reads use the underlying psycopg connection's binary
+    cursor (same connection, same transaction). The statement still goes to Django's query log
+    when logging is on (``DEBUG``, ``assertNumQueries``).
+    """
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(query, params)
+            return cur.fetchall()
+    connection.ensure_connection()
+    start = time.monotonic()
+    # Django's connections default to client-side-binding cursors, which cannot return binary.
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cur:
+        cur.execute(query, params, prepare=False, binary=True)
+        rows = cur.fetchall()
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": query, "time": f"{time.monotonic() - start:.3f}"})
+    return rows
 
 
 class DjangoSaver(BaseCheckpointSaver[str]):
@@ -223,10 +248,8 @@ class DjangoSaver(BaseCheckpointSaver[str]):
         else:
             where = " WHERE c.thread_id = %s AND c.checkpoint_ns = %s ORDER BY c.checkpoint_id DESC LIMIT 1"
             params = [thread_id, checkpoint_ns]
-        with connection.cursor() as cur:
-            cur.execute(sql.SELECT[connection.vendor] + where, params)
-            row = cur.fetchone()
-        return self._load_row(row) if row else None
+        rows = _fetch(sql.SELECT[connection.vendor] + where, params)
+        return self._load_row(rows[0]) if rows else None
 
     def _list(
         self,
@@ -270,10 +293,7 @@ class DjangoSaver(BaseCheckpointSaver[str]):
         if limit is not None:
             query += " LIMIT %s"
             params.append(int(limit))
-        with connection.cursor() as cur:
-            cur.execute(query, params)
-            rows = cur.fetchall()
-        return [self._load_row(row) for row in rows]
+        return [self._load_row(row) for row in _fetch(query, params)]
 
     def _load_row(self, row: Sequence[Any]) -> CheckpointTuple:
         thread_id, ns, checkpoint_id, parent_id, type_, data, versions, metadata, blobs, writes = row
