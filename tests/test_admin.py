@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage, HumanMessage, message_to_dict
 
 from sessions_app import services
 from sessions_app.admin.sessions import MESSAGE_INLINE_LIMIT
-from sessions_app.models import ChatMessage, ChatSession
+from sessions_app.models import AuditLogEntry, ChatMessage, ChatSession
 
 from .factories import ChatSessionFactory, UserFactory
 
@@ -138,13 +138,14 @@ def test_saving_the_conversation_form_keeps_messages(staff_client):
 
 def test_archive_and_unarchive_actions_use_services_and_report(staff_client, monkeypatch):
     calls = []
-    original = services.session_archive
-    monkeypatch.setattr(services, "session_archive", lambda **kw: calls.append(kw) or original(**kw))
+    original = services.sessions_archive
+    monkeypatch.setattr(services, "sessions_archive", lambda **kw: calls.append(kw) or original(**kw))
     sessions = make_sessions(3)
     ids = [str(s.pk) for s in sessions]
     response = staff_client.post(CHANGELIST, {"action": "archive", "_selected_action": ids}, follow=True)
     assert "Archived 3 conversation(s)." in response.content.decode()
-    assert {c["actor"].username for c in calls} == {"stella"} and len(calls) == 3
+    assert [c["actor"].username for c in calls] == ["stella"] and sorted(map(str, calls[0]["session_ids"])) == sorted(ids)
+    assert AuditLogEntry.objects.get(action="archive").sessions == 3
     assert set(ChatSession.objects.values_list("status", flat=True)) == {"archived"}
     response = staff_client.post(CHANGELIST, {"action": "unarchive", "_selected_action": ids[:2]}, follow=True)
     assert "Unarchived 2 conversation(s)." in response.content.decode()
@@ -153,8 +154,7 @@ def test_archive_and_unarchive_actions_use_services_and_report(staff_client, mon
 
 def test_export_json_action_downloads_messages_as_langchain_serializes_them(staff_client, django_assert_max_num_queries):
     sessions = make_sessions(3, messages=3)
-    sessions[0].metadata = {"channel": "web"}
-    sessions[0].save()
+    ChatSession.objects.filter(pk=sessions[0].pk).update(metadata={"channel": "web"})
     with django_assert_max_num_queries(10):
         response = staff_client.post(
             CHANGELIST, {"action": "export_json", "_selected_action": [str(s.pk) for s in sessions]}
@@ -168,6 +168,8 @@ def test_export_json_action_downloads_messages_as_langchain_serializes_them(staf
     assert first["metadata"] == {"channel": "web"} and first["owner"] == sessions[0].owner.username
     expected = [message_to_dict(m) for m in (HumanMessage("question 0.0"), AIMessage("answer 0.1"), HumanMessage("question 0.2"))]
     assert first["messages"] == expected
+    entry = AuditLogEntry.objects.get(action="export")
+    assert (entry.sessions, entry.messages, entry.user.username) == (3, 9, "stella")
 
 
 def test_bulk_delete_confirms_with_a_summary_then_deletes_through_the_service(staff_client, monkeypatch):

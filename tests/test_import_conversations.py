@@ -12,7 +12,7 @@ from sessions_app import services
 from sessions_app.exceptions import InvalidInput
 from sessions_app.history import DjangoChatMessageHistory
 from sessions_app.importers import ParsedConversation, iter_conversations
-from sessions_app.models import ChatMessage, ChatSession
+from sessions_app.models import AuditLogEntry, ChatMessage, ChatSession
 from sessions_app.services import import_session_id
 
 
@@ -46,6 +46,8 @@ def test_import_sharegpt_writes_sessions_messages_and_a_summary(owner):
     assert ChatMessage.objects.get(session__metadata__source__id="conv-tools", seq=4).content_text == (
         "It is -3 °C in Oslo. ☃"
     )
+    entry = AuditLogEntry.objects.get(action="import")
+    assert (entry.sessions, entry.messages, entry.details["format"]) == (3, 15, "sharegpt")
 
 
 def test_import_is_idempotent_on_the_conversation_id(owner, other_user):
@@ -55,6 +57,7 @@ def test_import_is_idempotent_on_the_conversation_id(owner, other_user):
     out, _ = run(path, "--format", "sharegpt", "--owner", owner.username, "--batch-size", "2")
     assert "Imported 0 conversations (0 messages); skipped 4 already imported, 1 empty" in out
     assert (ChatSession.objects.count(), ChatMessage.objects.count()) == before
+    assert AuditLogEntry.objects.filter(action="import").count() == 1  # nothing imported, nothing audited
     # another owner gets their own copies (the id includes the owner)
     run(path, "--format", "sharegpt", "--owner", other_user.username)
     assert ChatSession.objects.filter(owner=other_user).count() == 3

@@ -15,12 +15,11 @@ all their messages), so memory is bounded by one chunk and queries are 2 per chu
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from ..models import ChatMessage, ChatSession
@@ -50,8 +49,8 @@ def conversation_dict(session: ChatSession, records: list[dict[str, Any]]) -> di
     }
 
 
-def export_chunks(sessions: QuerySet[ChatSession]) -> Iterator[str]:
-    """Yield the JSON document in pieces (UTF-8 text); conversations in primary-key order.
+def export_chunks(session_ids: Sequence[Any]) -> Iterator[str]:
+    """Yield the JSON document in pieces (UTF-8 text) for these session ids (pass them sorted by pk).
 
     Per chunk of ``CHUNK`` conversations: one query for the sessions (with their owners) and one
     streamed query (``iterator()``) for their messages ordered by ``(session_id, seq)``, merged in
@@ -59,7 +58,7 @@ def export_chunks(sessions: QuerySet[ChatSession]) -> Iterator[str]:
     """
     head = {"format": FORMAT, "format_version": FORMAT_VERSION, "exported_at": _iso(timezone.now())}
     yield json.dumps(head)[:-1] + ', "conversations": ['
-    ids = list(sessions.order_by("pk").values_list("pk", flat=True))
+    ids = list(session_ids)
     separator = ""
     for start in range(0, len(ids), CHUNK):
         chunk_ids = ids[start : start + CHUNK]

@@ -27,13 +27,13 @@ from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
 
 from .. import services
-from ..exceptions import SessionGone
-from ..models import ChatMessage, ChatSession
+from ..models import AuditLogEntry, ChatMessage, ChatSession
 from .export import export_chunks
 from .pagination import EstimatedCountPaginator
 
 MESSAGE_INLINE_LIMIT = 200  # messages shown on a conversation page
 TENANT_CHOICES_LIMIT = 100  # tenants offered in the filter
+ACTION_BATCH = 1000  # sessions per archive/unarchive transaction
 
 
 class TenantFilter(admin.SimpleListFilter):
@@ -201,27 +201,32 @@ class ChatSessionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Archive selected conversations (read-only)", permissions=["change"])
     def archive(self, request: HttpRequest, queryset: QuerySet[ChatSession]) -> None:
-        done = self._each(request, queryset.filter(status=ChatSession.Status.ACTIVE), services.session_archive)
+        done = self._in_batches(request, queryset, services.sessions_archive)
         self.message_user(request, f"Archived {done} conversation(s).", messages.SUCCESS)
 
     @admin.action(description="Unarchive selected conversations", permissions=["change"])
     def unarchive(self, request: HttpRequest, queryset: QuerySet[ChatSession]) -> None:
-        done = self._each(request, queryset.filter(status=ChatSession.Status.ARCHIVED), services.session_unarchive)
+        done = self._in_batches(request, queryset, services.sessions_unarchive)
         self.message_user(request, f"Unarchived {done} conversation(s).", messages.SUCCESS)
 
     @admin.action(description="Export selected conversations as JSON", permissions=["view"])
     def export_json(self, request: HttpRequest, queryset: QuerySet[ChatSession]) -> StreamingHttpResponse:
+        rows = list(queryset.order_by("pk").values_list("pk", "message_count"))
+        ids = [pk for pk, _ in rows]
+        services.audit_record(
+            action=AuditLogEntry.Action.EXPORT, actor=request.user, session_ids=ids, sessions=len(ids),
+            messages=sum(count for _, count in rows), details={"via": "admin"},
+        )
         stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-        response = StreamingHttpResponse(export_chunks(queryset), content_type="application/json; charset=utf-8")
+        response = StreamingHttpResponse(export_chunks(ids), content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="chatmemory-export-{stamp}.json"'
         return response
 
-    def _each(self, request: HttpRequest, queryset: QuerySet[ChatSession], service: Any) -> int:
+    @staticmethod
+    def _in_batches(request: HttpRequest, queryset: QuerySet[ChatSession], service: Any) -> int:
+        """Call a batch lifecycle service (one transaction and one audit entry per batch)."""
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True))
         done = 0
-        for session in queryset.order_by().iterator(chunk_size=500):
-            try:
-                service(session=session, actor=request.user)
-            except SessionGone:
-                continue  # deleted meanwhile
-            done += 1
+        for start in range(0, len(ids), ACTION_BATCH):
+            done += len(service(session_ids=ids[start : start + ACTION_BATCH], actor=request.user))
         return done

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from ..exceptions import InvalidInput
 from ..importers.base import TITLE_MAX, ParsedConversation
-from ..models import ChatMessage, ChatSession
+from ..models import AuditLogEntry, ChatMessage, ChatSession
 from ..serialization import plain_text, to_record
-from .sessions import Actor
+from .audit import Actor, audit_record
 
 #: Namespace of the deterministic ids of imported sessions (uuid5; never change it: re-imports
 #: of the same conversation must map to the same session id).
@@ -75,7 +75,9 @@ def conversations_import(
     validate a whole file before writing: callers that promise "nothing from an invalid file" —
     the ``import_conversations`` command — parse the whole file first. ``dry_run`` writes
     nothing and reports what would be imported. ``on_progress(n)`` is called after each batch
-    with the number of conversations it consumed. ``actor`` is who imports (for the audit log).
+    with the number of conversations it consumed. Each batch that wrote something writes one
+    ``AuditLogEntry`` (action ``import``, ``actor`` = who or which job imports, the batch's
+    session ids and row counts) in its transaction.
     Raises ``InvalidInput`` for a ``batch_size`` below 1.
     """
     if batch_size < 1:
@@ -85,9 +87,9 @@ def conversations_import(
     dry_seen: set[uuid.UUID] = set()
     for batch in _batches(conversations, batch_size):
         try:
-            result = _import_batch(owner=owner, batch=batch, dry_run=dry_run, dry_seen=dry_seen)
+            result = _import_batch(owner=owner, batch=batch, dry_run=dry_run, dry_seen=dry_seen, actor=actor)
         except IntegrityError:
-            result = _import_batch(owner=owner, batch=batch, dry_run=dry_run, dry_seen=dry_seen)
+            result = _import_batch(owner=owner, batch=batch, dry_run=dry_run, dry_seen=dry_seen, actor=actor)
         summary.imported += result.imported
         summary.skipped_existing += result.skipped_existing
         summary.skipped_empty += result.skipped_empty
@@ -106,7 +108,8 @@ def _batches(items: Iterable[ParsedConversation], size: int) -> Iterator[list[Pa
 
 @transaction.atomic
 def _import_batch(
-    *, owner: AbstractBaseUser, batch: list[ParsedConversation], dry_run: bool, dry_seen: set[uuid.UUID]
+    *, owner: AbstractBaseUser, batch: list[ParsedConversation], dry_run: bool, dry_seen: set[uuid.UUID],
+    actor: Actor,
 ) -> ImportSummary:
     result = ImportSummary()
     wanted: dict[uuid.UUID, ParsedConversation] = {}
@@ -167,6 +170,16 @@ def _import_batch(
     if dry_run:
         dry_seen.update(s.id for s in sessions)
         return result
+    if not sessions:
+        return result
     ChatSession.objects.bulk_create(sessions)
     ChatMessage.objects.bulk_create(messages, batch_size=MESSAGE_INSERT_BATCH)
+    audit_record(
+        action=AuditLogEntry.Action.IMPORT,
+        actor=actor,
+        session_ids=[s.id for s in sessions],
+        sessions=len(sessions),
+        messages=len(messages),
+        details={"format": sessions[0].metadata["source"]["format"], "owner_id": owner.pk},
+    )
     return result
