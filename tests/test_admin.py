@@ -227,6 +227,8 @@ def test_messages_changelist_is_read_only_filtered_and_bounded(staff_client):
     view = staff_client.get(reverse("admin:sessions_app_chatmessage_change", args=[message.pk]))
     assert view.status_code == 200 and b'name="_save"' not in view.content  # view only
     assert staff_client.get(reverse("admin:sessions_app_chatmessage_add")).status_code == 403
+    assert staff_client.get(reverse("admin:sessions_app_chatmessage_delete", args=[message.pk])).status_code == 403
+    assert b"deletelink" not in view.content
     assert staff_client.post(reverse("admin:sessions_app_chatmessage_change", args=[message.pk]), {}).status_code == 403
 
 

@@ -5,6 +5,7 @@ import uuid
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -52,8 +53,14 @@ class ChatMessageAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    # Delete permission stays the user's real one: Django's delete confirmation of a user or a
+    # conversation checks it for every cascaded message. A single message is never deleted here
+    # (it would break message_count), so the delete view is refused and its link hidden.
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        raise PermissionDenied("messages are deleted with their conversation")
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "show_delete": False})
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         return lookup == SESSION_PARAM or super().lookup_allowed(lookup, value, request)
