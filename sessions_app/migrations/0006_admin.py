@@ -31,7 +31,7 @@ def drop_trigram_index(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("sessions_app", "0004_api"),
+        ("sessions_app", "0005_checkpoint_threads"),
     ]
 
     operations = [
