@@ -189,3 +189,25 @@ def test_a_failure_mid_write_leaves_nothing(rich_session):
 def test_export_of_an_unknown_session_is_a_clear_error(db):
     with pytest.raises(CommandError, match="no session"):
         call_command("export_session", str(uuid.uuid4()))
+
+
+def test_admin_action_downloads_the_same_document_and_audits(client, staff_user, rich_session, owner):
+    client.force_login(staff_user)
+    from django.urls import reverse
+
+    url = reverse("admin:sessions_app_chatsession_changelist")
+    response = client.post(url, {"action": "export_session_document", "_selected_action": [str(rich_session.pk)]})
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="chatmemory-session-{rich_session.pk}.json"'
+    downloaded = b"".join(response.streaming_content).decode()
+    assert _mask(downloaded, "exported_at") == _mask(_export(rich_session), "exported_at")
+    entry = AuditLogEntry.objects.filter(action="export").order_by("id").first()
+    assert (entry.actor, entry.session_id, entry.messages, entry.details["destination"]) == (
+        "stella", rich_session.pk, 5, "admin download",
+    )
+    other = services.session_create(owner=owner)
+    response = client.post(
+        url, {"action": "export_session_document", "_selected_action": [str(rich_session.pk), str(other.pk)]},
+        follow=True,
+    )
+    assert "Select exactly one conversation" in response.content.decode()

@@ -114,7 +114,7 @@ class ChatSessionAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     list_per_page = 50
     inlines = (ChatMessageInline,)
-    actions = ("archive", "unarchive", "export_json", "delete_selected")
+    actions = ("archive", "unarchive", "export_json", "export_session_document", "delete_selected")
     readonly_fields = (
         "id", "status", "created_at", "last_active_at", "archived_at", "message_count", "last_seq", "messages_note",
     )
@@ -220,6 +220,23 @@ class ChatSessionAdmin(admin.ModelAdmin):
         stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
         response = StreamingHttpResponse(export_chunks(ids), content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="chatmemory-export-{stamp}.json"'
+        return response
+
+    @admin.action(description="Export one conversation as an importable document (chatmemory.session)",
+                  permissions=["view"])
+    def export_session_document(
+        self, request: HttpRequest, queryset: QuerySet[ChatSession]
+    ) -> StreamingHttpResponse | None:
+        """The ``export_session`` command's document (``docs/export-format.md``), for one conversation."""
+        sessions = list(queryset.select_related("owner")[:2])
+        if len(sessions) != 1:
+            self.message_user(request, "Select exactly one conversation to export as a session document.",
+                              messages.WARNING)
+            return None
+        session = sessions[0]
+        chunks = services.session_export_chunks(session=session, actor=request.user, destination="admin download")
+        response = StreamingHttpResponse(chunks, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="chatmemory-session-{session.pk}.json"'
         return response
 
     @staticmethod

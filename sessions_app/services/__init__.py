@@ -21,9 +21,11 @@ from .sessions import (
 )
 from .state import state_prune, state_rollback, state_save
 from .tokens import api_token_authenticate, api_token_create, api_token_revoke
+from .transfer import SessionExists, session_export, session_export_chunks, session_import
 
 __all__ = [
     "ImportSummary",
+    "SessionExists",
     "api_token_authenticate",
     "api_token_create",
     "api_token_revoke",
@@ -36,6 +38,9 @@ __all__ = [
     "session_archive",
     "session_create",
     "session_delete",
+    "session_export",
+    "session_export_chunks",
+    "session_import",
     "session_rename",
     "session_set_cache_ttl",
     "session_set_expiry",

@@ -40,19 +40,23 @@ def session_export(*, session: ChatSession, fp: IO[str], actor: Actor, destinati
 
 
 def _audit_export(session: ChatSession, actor: Actor, counts: dict[str, int], destination: str) -> None:
+    details: dict[str, Any] = {"format_version": FORMAT_VERSION, "destination": destination}
+    if counts["state_versions"] >= 0:
+        details["state_versions"] = counts["state_versions"]
     audit_record(
         action=AuditLogEntry.Action.EXPORT, actor=actor, session_id=session.pk, sessions=1,
-        messages=counts["messages"],
-        details={"format_version": FORMAT_VERSION, "destination": destination,
-                 "state_versions": counts["state_versions"]},
+        messages=counts["messages"], details=details,
     )
 
 
 def session_export_chunks(*, session: ChatSession, actor: Actor, destination: str = "download") -> Iterator[str]:
-    """``session_export`` for a streaming HTTP response: yields the pieces, audits at the end."""
-    counts: dict[str, int] = {}
-    yield from iter_session_document(session, counts=counts)
-    _audit_export(session, actor, counts, destination)
+    """``session_export`` for a streaming HTTP response: audits now, returns the document's pieces.
+
+    The audit entry is written before streaming starts (a download the client aborts was still
+    an export), with the session's ``message_count`` as the row count.
+    """
+    _audit_export(session, actor, {"messages": session.message_count, "state_versions": -1}, destination)
+    return iter_session_document(session)
 
 
 def _resolve_owner(owner: Any, document: SessionDocument) -> Any:
