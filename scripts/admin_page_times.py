@@ -51,7 +51,9 @@ def main() -> None:
         "messages changelist": f"{base}chatmessage/",
         "messages changelist, type=system": f"{base}chatmessage/?type=system",
         "messages of the biggest conversation": f"{base}chatmessage/?session__id__exact={big.pk}",
-        "messages of the biggest conversation, page 50": f"{base}chatmessage/?session__id__exact={big.pk}&p=50",
+        f"messages of the biggest conversation, last page ({big.message_count // 100 + 1})": (
+            f"{base}chatmessage/?session__id__exact={big.pk}&p={big.message_count // 100 + 1}"
+        ),
     }
     if sharegpt is not None:
         pages[f"conversation page, biggest ShareGPT ({sharegpt.message_count} messages)"] = (

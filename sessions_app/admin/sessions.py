@@ -3,8 +3,8 @@
 * Changelist: owner joined in the same query (``list_select_related``), no full ``COUNT(*)``
   (``show_full_result_count = False`` + ``EstimatedCountPaginator``), facets off, filters whose
   choices come from indexes, search on title, owner username and message text — the latter as
-  an ``EXISTS`` subquery, so a conversation matching in many messages is still one row and no
-  ``DISTINCT`` is needed. A UUID searched for is looked up by primary key.
+  an ``IN`` subquery (a semi-join), so a conversation matching in many messages is still one row
+  and no ``DISTINCT`` is needed. A UUID searched for is looked up by primary key.
 * Conversation page: the latest ``MESSAGE_INLINE_LIMIT`` messages inline, read-only, in ``seq``
   order, fetched with one range scan of ``(session, seq)``; a link to the messages changelist
   filtered by the conversation for the rest.
@@ -18,7 +18,7 @@ import uuid
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import reverse
@@ -138,10 +138,12 @@ class ChatSessionAdmin(admin.ModelAdmin):
     ) -> tuple[QuerySet[ChatSession], bool]:
         """Every word must match the title, the owner's username or some message's text.
 
-        Message text is matched with ``EXISTS (SELECT 1 FROM messages WHERE session_id = … AND
-        content_text ILIKE …)`` — no join, so no duplicate rows and no ``DISTINCT``. Its cost is
-        a scan of the messages' text (no trigram index: see docs/status/admin.md). A search
-        term that is a UUID is looked up by primary key only.
+        Message text is matched with ``id IN (SELECT session_id FROM messages WHERE
+        UPPER(content_text) LIKE …)`` — a semi-join, not a join, so no duplicate rows and no
+        ``DISTINCT``. Not a correlated ``EXISTS``: inside the ``OR`` PostgreSQL would run that once
+        per session while walking the changelist order (1.0 s on the ShareGPT data); the ``IN``
+        subquery runs once, through the trigram index (``chatmessage_text_trgm_idx``), and is
+        probed as a hash (26 ms). A search term that is a UUID is looked up by primary key only.
         """
         term = search_term.strip()
         if not term:
@@ -153,9 +155,9 @@ class ChatSessionAdmin(admin.ModelAdmin):
         for bit in smart_split(term):
             if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
                 bit = unescape_string_literal(bit)
-            in_messages = ChatMessage.objects.filter(session=OuterRef("pk"), content_text__icontains=bit)
+            in_messages = ChatMessage.objects.filter(content_text__icontains=bit).values("session_id")
             queryset = queryset.filter(
-                Q(title__icontains=bit) | Q(owner__username__icontains=bit) | Exists(in_messages)
+                Q(title__icontains=bit) | Q(owner__username__icontains=bit) | Q(pk__in=in_messages)
             )
         return queryset, False
 
