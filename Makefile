@@ -36,6 +36,11 @@ bench-checkpoints: install
 # `make bench` includes the checkpoint benchmark (a recipe-less rule: other bench targets may add theirs).
 bench: bench-checkpoints
 
+## make fuzz: schemathesis against the live OpenAPI spec, many examples per operation, every phase
+fuzz: install
+	CHATMEMORY_FUZZ_EXAMPLES=$${CHATMEMORY_FUZZ_EXAMPLES:-200} CHATMEMORY_FUZZ_PHASES=examples,coverage,fuzzing,stateful \
+		$(PY) -m pytest tests/test_api_fuzz.py -s $(PYTEST_ARGS)
+
 lint: install
 	$(PY) -m ruff check . && $(PY) -m mypy sessions_app chatmemory
 

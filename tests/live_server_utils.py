@@ -64,3 +64,16 @@ def http(method: str, url: str, *, body: bytes | None = None, headers: dict[str,
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, dict(exc.headers), exc.read()
+
+
+def server_env_for_test_db(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for a server process sharing this test run's database (and Redis db)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    env = {"DEBUG": "false", "SECRET_KEY": "test-only-secret", "CHATMEMORY_OFFLINE_TOKEN_DELAY_MS": "0"}
+    if connection.vendor == "postgresql":
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    else:
+        env["SQLITE_PATH"] = str(db["NAME"])
+    return {**env, **(extra or {})}

@@ -11,7 +11,7 @@ from django.db import connection
 from sessions_app.models import ChatMessage
 
 from .api_fixtures import fast_password_hasher, other_api, owner_api, owner_token  # noqa: F401
-from .live_server_utils import gunicorn
+from .live_server_utils import gunicorn, server_env_for_test_db
 
 SSE = {"Accept": "text/event-stream"}
 
@@ -62,23 +62,12 @@ def test_model_failure_mid_stream_is_an_error_event_and_stores_nothing(owner_api
     assert not ChatMessage.objects.exists()
 
 
-def _server_env() -> dict[str, str]:
-    db = connection.settings_dict
-    env = {"DEBUG": "false", "SECRET_KEY": "test-only-secret", "CHATMEMORY_OFFLINE_TOKEN_DELAY_MS": "40",
-           "CHATMEMORY_CHAT_RATE_LIMIT": "0"}
-    if connection.vendor == "postgresql":
-        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    else:
-        env["SQLITE_PATH"] = db["NAME"]
-    return env
-
-
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_client_disconnect_mid_stream_stores_the_turn_exactly_once(owner_token, chat_session):
     message = "Please answer slowly: " + " ".join(f"word{i}" for i in range(25))
     body = json.dumps({"message": message}).encode()
-    with gunicorn(_server_env()) as base:
+    with gunicorn(server_env_for_test_db({"CHATMEMORY_OFFLINE_TOKEN_DELAY_MS": "40", "CHATMEMORY_CHAT_RATE_LIMIT": "0"})) as base:
         port = int(base.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
             sock.sendall(

@@ -114,7 +114,8 @@ def test_sql_metacharacters_in_filters_are_inert(owner_api, owner, other_user, p
 @pytest.mark.parametrize(
     "params",
     [{"limit": 0}, {"limit": 101}, {"limit": "ten"}, {"status": "deleted"}, {"updated_since": "yesterday"},
-     {"updated_since": "2026-01-01T00:00:00"}, {"cursor": "x" * 201}],
+     {"updated_since": "2026-01-01T00:00:00"}, {"updated_since": "0.5"}, {"updated_since": "1700000000"},
+     {"cursor": "x" * 201}],
 )
 def test_bad_list_parameters_are_422(owner_api, params):
     response = owner_api.get("/api/sessions", params)

@@ -1,10 +1,12 @@
 """The ``NinjaAPI`` instance: routers, authentication and error handlers, wired once."""
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
 
 from . import chat, messages, sessions
-from .auth import API_AUTH
+from .auth import API_AUTH, docs_login_required
 from .errors import install_error_handlers
 
 DESCRIPTION = """\
@@ -23,7 +25,24 @@ bound to a tenant only reaches that tenant's sessions.
 **Health** is at [`/health`](/health) (no login), outside this API.
 """
 
-api = NinjaAPI(
+class ChatMemoryAPI(NinjaAPI):
+    """``NinjaAPI`` whose OpenAPI document also lists the answers the HTTP layer gives before a
+    view runs: 414 (request line too long, from gunicorn/the proxy, not JSON) on every
+    operation, and 413 (body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``, JSON) on those with a body."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = operation["responses"]
+                responses.setdefault(414, {"description": "URI too long (answered by the HTTP server)"})
+                if "requestBody" in operation:
+                    responses.setdefault(413, {"description": "Request body too large", "content": error})
+        return schema
+
+
+api = ChatMemoryAPI(
     title="chatmemory API",
     version="1.0.0",
     description=DESCRIPTION,
@@ -31,6 +50,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    docs_decorator=docs_login_required,
 )
 install_error_handlers(api)
 api.add_router("/sessions", sessions.router)

@@ -7,10 +7,12 @@ cookie); a bearer token is never sent by a browser on its own, so token calls ne
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
@@ -76,3 +78,25 @@ def caller_session(request: HttpRequest, session_id: Any) -> ChatSession:
 
 
 API_AUTH = [BearerTokenAuth(), SessionCookieAuth()]
+
+
+def docs_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The OpenAPI document and the docs page need a logged-in browser or a valid token too
+    (login is required everywhere but ``/health``); anonymous callers get the API's 401 body."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            header = request.headers.get("Authorization", "")
+            scheme, _, plaintext = header.partition(" ")
+            if scheme.lower() != "bearer" or services.api_token_authenticate(plaintext=plaintext.strip()) is None:
+                response = JsonResponse(
+                    {"error": "unauthorized", "detail": "log in, or send a personal API token as 'Authorization: Bearer <token>'"},
+                    status=401,
+                )
+                response["WWW-Authenticate"] = 'Bearer realm="chatmemory"'
+                return response
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -6,14 +6,14 @@ from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from .. import selectors, services
 from ..exceptions import InvalidInput
 from ..models import ChatSession
 from .auth import caller_session, caller_tenant
 from .pagination import decode_session_cursor, encode_session_cursor
-from .schemas.common import ErrorOut, Tenant
+from .schemas.common import ErrorOut, IsoDatetime, Tenant
 from .schemas.sessions import CacheTtlIn, DeletedOut, SessionCreateIn, SessionOut, SessionPageOut, SessionUpdateIn
 
 router = Router(tags=["sessions"])
@@ -25,14 +25,23 @@ WRITE_ERRORS = {**ERRORS, 409: ErrorOut, 410: ErrorOut}
 class SessionFilters(Schema):
     status: Literal["active", "archived"] | None = Field(None, description="Only sessions with this status.")
     tenant: Tenant | None = Field(None, description="Only sessions of this tenant.")
-    updated_since: AwareDatetime | None = Field(
+    updated_since: IsoDatetime | None = Field(
         None, description="Only sessions active at or after this instant (ISO 8601 with a time zone)."
     )
     limit: int = Field(20, ge=1, le=100, description="Page size.")
     cursor: str | None = Field(None, max_length=200, description="`next_cursor` of the previous page.")
 
 
-@router.post("", response={201: SessionOut, **ERRORS}, operation_id="session_create", summary="Create a session")
+# OpenAPI links: what a client (and schemathesis' stateful phase) can do with a created session.
+SESSION_LINKS = {
+    op: {"operationId": op, "parameters": {"session_id": "$response.body#/session_id"}}
+    for op in ["session_get", "session_update", "session_archive", "session_unarchive", "session_set_cache_ttl",
+               "session_chat", "messages_list", "messages_clear", "session_delete"]
+}
+
+
+@router.post("", response={201: SessionOut, **ERRORS}, operation_id="session_create", summary="Create a session",
+             openapi_extra={"responses": {201: {"description": "Created", "links": SESSION_LINKS}}})
 def create_session(request: HttpRequest, payload: SessionCreateIn) -> tuple[int, ChatSession]:
     """Create a conversation owned by the caller. A token bound to a tenant creates sessions of
     that tenant only (another ``tenant`` in the body is a 400)."""

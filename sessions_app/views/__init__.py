@@ -8,8 +8,11 @@ from .conversations import (
     conversation_list,
     conversation_rename,
 )
+from .tokens import api_token_list, api_token_revoke
 
 __all__ = [
+    "api_token_list",
+    "api_token_revoke",
     "conversation_create",
     "conversation_delete",
     "conversation_detail",

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Annotated, Any
 
 from django.conf import settings
 from ninja import Schema
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict, Field
 
 # A JSON-schema pattern excluding NUL, so generated clients (and schemathesis) know the rule
 # too; it is documentation only (json_schema_extra): ``check_text`` is what enforces it.
@@ -56,6 +57,17 @@ def check_metadata(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def iso_datetime_only(value: Any) -> Any:
+    """Refuse what pydantic would otherwise read as a Unix timestamp (``0.5``): ISO 8601 only."""
+    if isinstance(value, str) and not _ISO_DATETIME.match(value):
+        raise ValueError("must be an ISO 8601 date-time with a time zone, e.g. 2026-11-22T03:00:00Z")
+    return value
+
+
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(iso_datetime_only)]
 Text = Annotated[str, AfterValidator(check_text), Field(json_schema_extra={"pattern": TEXT_PATTERN})]
 Metadata = Annotated[dict[str, Any], AfterValidator(check_metadata)]
 Tenant = Annotated[str, AfterValidator(check_text), Field(max_length=64, json_schema_extra={"pattern": TEXT_PATTERN})]

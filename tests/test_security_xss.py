@@ -1,0 +1,105 @@
+"""XSS payloads in titles, message texts, token names and state, rendered by the real pages in
+headless Chromium: the chat page (server-rendered history and the streamed answer), the list,
+the tokens page, and every admin changelist/change page of our models. No script may run; the
+payload must show up as literal text."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.contrib import admin
+from django.test import Client
+from django.urls import reverse
+
+from sessions_app import services
+from sessions_app.models import ChatSession
+
+from .api_fixtures import ApiClient, fast_password_hasher  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+MARK = "window.__xss = (window.__xss || 0) + 1"
+TITLE = f'"><img src=x onerror="{MARK}"><svg onload="{MARK}">'
+MESSAGE = f"<script>{MARK}</script><img src=x onerror=\"{MARK}\"><a href=\"javascript:{MARK}\">x</a>"
+TYPED = f"<img src=y onerror=\"{MARK}\">typed"
+TOKEN_NAME = f"<script>{MARK}</script>bot"
+
+
+@pytest.fixture
+def browser_page(live_server):
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        try:
+            context = browser.new_context(base_url=live_server.url)
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            dialogs: list[str] = []
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.dialogs = dialogs  # type: ignore[attr-defined]
+            yield page
+        finally:
+            browser.close()
+
+
+def _assert_clean(page, *literals: str) -> None:
+    assert page.evaluate("() => window.__xss") is None, f"a payload ran on {page.url}"
+    assert page.dialogs == [], page.dialogs
+    text = page.evaluate("() => document.body.innerText")
+    for literal in literals:
+        assert literal in text, f"{literal!r} is not shown literally on {page.url}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_payloads_are_inert_in_chat_list_tokens_and_admin(browser_page, live_server, staff_user):
+    page = browser_page
+    # Control: the detector works in this browser (an unescaped payload does run and is seen).
+    page.set_content(f"<div>{MESSAGE}</div>")
+    page.wait_for_function("() => window.__xss >= 1")
+    _token, plaintext = services.api_token_create(user=staff_user, name=TOKEN_NAME)
+    api = ApiClient(plaintext)
+    session_id = api.post("/api/sessions", {"title": TITLE, "metadata": {"note": MESSAGE}}).json()["session_id"]
+    assert api.post(f"/api/sessions/{session_id}/chat", {"message": MESSAGE}).status_code == 200
+    services.state_save(session_id=ChatSession.objects.get(pk=session_id).pk, state={"html": MESSAGE})
+    services.session_archive(session=ChatSession.objects.get(pk=session_id), actor=staff_user)
+    services.session_unarchive(session=ChatSession.objects.get(pk=session_id), actor=staff_user)
+
+    page.goto(live_server.url + "/accounts/login/")
+    client = Client()
+    client.force_login(staff_user)
+    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+
+    page.goto(live_server.url + reverse("conversation_detail", kwargs={"session_id": session_id}))
+    _assert_clean(page, TITLE, MESSAGE)
+    # Send the payload through the page itself: the streamed answer is rendered by chat.js.
+    page.fill("#message-input", TYPED)
+    page.click("#send-button")
+    page.wait_for_selector('li.msg-ai[data-state="done"]')
+    _assert_clean(page, TYPED)
+    page.reload()
+    _assert_clean(page, TYPED, MESSAGE)
+
+    page.goto(live_server.url + reverse("conversation_list"))
+    _assert_clean(page, TITLE)
+    page.goto(live_server.url + reverse("api_token_list"))
+    _assert_clean(page, TOKEN_NAME)
+
+    visited = 0
+    for model, _model_admin in admin.site._registry.items():
+        if model._meta.app_label != "sessions_app":
+            continue
+        info = (model._meta.app_label, model._meta.model_name)
+        page.goto(live_server.url + reverse("admin:%s_%s_changelist" % info))
+        _assert_clean(page)
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            page.goto(live_server.url + reverse("admin:%s_%s_change" % info, args=[first.pk]))
+            _assert_clean(page)
+        visited += 1
+    assert visited >= 1
+    page.goto(live_server.url + reverse("admin:sessions_app_apitoken_changelist"))
+    _assert_clean(page, TOKEN_NAME)
