@@ -5,7 +5,7 @@ from typing import Any
 
 from ninja import NinjaAPI
 
-from . import chat, messages, sessions
+from . import chat, messages, sessions, state
 from .auth import API_AUTH, docs_login_required
 from .errors import install_error_handlers
 
@@ -56,3 +56,4 @@ install_error_handlers(api)
 api.add_router("/sessions", sessions.router)
 api.add_router("/sessions", chat.router)
 api.add_router("/sessions", messages.router)
+api.add_router("/sessions", state.router)

@@ -31,9 +31,10 @@ def check_text(value: str) -> str:
     return value
 
 
-def _check_json(value: Any, depth: int) -> None:
-    if depth > settings.CHATMEMORY_API_MAX_METADATA_DEPTH:
-        raise ValueError(f"is nested deeper than {settings.CHATMEMORY_API_MAX_METADATA_DEPTH} levels")
+def _check_json(value: Any, depth: int, max_depth: int | None = None) -> None:
+    max_depth = max_depth or settings.CHATMEMORY_API_MAX_METADATA_DEPTH
+    if depth > max_depth:
+        raise ValueError(f"is nested deeper than {max_depth} levels")
     if isinstance(value, str):
         check_text(value)
     elif isinstance(value, float) and not math.isfinite(value):
@@ -41,10 +42,10 @@ def _check_json(value: Any, depth: int) -> None:
     elif isinstance(value, dict):
         for key, item in value.items():
             check_text(key)
-            _check_json(item, depth + 1)
+            _check_json(item, depth + 1, max_depth)
     elif isinstance(value, list):
         for item in value:
-            _check_json(item, depth + 1)
+            _check_json(item, depth + 1, max_depth)
 
 
 def check_metadata(value: dict[str, Any]) -> dict[str, Any]:
@@ -68,6 +69,17 @@ def iso_datetime_only(value: Any) -> Any:
 
 
 IsoDatetime = Annotated[AwareDatetime, BeforeValidator(iso_datetime_only)]
+STATE_MAX_DEPTH = 32
+
+
+def check_state(value: Any) -> Any:
+    """Any JSON value storable in ``jsonb``: no NUL / lone surrogates / NaN, at most 32 levels deep.
+    (Its size is bounded by ``DATA_UPLOAD_MAX_MEMORY_SIZE``, the request body limit.)"""
+    _check_json(value, 1, STATE_MAX_DEPTH)
+    return value
+
+
+JsonState = Annotated[Any, AfterValidator(check_state)]
 Text = Annotated[str, AfterValidator(check_text), Field(json_schema_extra={"pattern": TEXT_PATTERN})]
 Metadata = Annotated[dict[str, Any], AfterValidator(check_metadata)]
 Tenant = Annotated[str, AfterValidator(check_text), Field(max_length=64, json_schema_extra={"pattern": TEXT_PATTERN})]
