@@ -52,7 +52,7 @@ def test_schemathesis_finds_no_server_errors_and_no_schema_violations(tmp_path: 
             "--suppress-health-check", "all",
             "--report", "json", "--report-json-path", str(report),
         ]
-        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900,
+        result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=900,
                                 env={**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_TELEMETRY": "false"})
     out = result.stdout + result.stderr
     summary = out[out.rfind("SUMMARY"):] if "SUMMARY" in out else out[-3000:]
