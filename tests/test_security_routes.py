@@ -107,11 +107,17 @@ def test_every_api_operation_is_documented_with_schemas_and_examples(owner, clie
     for path, method, op in operations:
         assert op.get("operationId") and op.get("summary"), (method, path)
         statuses = {str(s) for s in op["responses"]}
-        assert {"401", "422"} <= statuses, (method, path, statuses)
+        assert "401" in statuses, (method, path, statuses)
+        if op.get("parameters") or "requestBody" in op:
+            assert "422" in statuses, (method, path, statuses)
         success = next(s for s in statuses if s.startswith("2"))
         assert op["responses"][success if success in op["responses"] else int(success)]
         if "requestBody" in op:
-            ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+            content = op["requestBody"]["content"]["application/json"]
+            if "$ref" not in content["schema"]:  # a free-form document (import): an example instead
+                assert content.get("example"), (method, path)
+                continue
+            ref = content["schema"]["$ref"].rsplit("/", 1)[1]
             assert spec["components"]["schemas"][ref].get("examples"), ref
             assert spec["components"]["schemas"][ref].get("additionalProperties") is False, ref
     for name, schema in spec["components"]["schemas"].items():

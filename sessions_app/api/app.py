@@ -5,7 +5,7 @@ from typing import Any
 
 from ninja import NinjaAPI
 
-from . import chat, messages, sessions, state
+from . import chat, messages, sessions, state, transfer
 from .auth import API_AUTH, docs_login_required
 from .errors import install_error_handlers
 
@@ -53,7 +53,9 @@ api = ChatMemoryAPI(
     docs_decorator=docs_login_required,
 )
 install_error_handlers(api)
+api.add_router("/sessions", transfer.router)  # first: POST /sessions/import before /sessions/{session_id}
 api.add_router("/sessions", sessions.router)
 api.add_router("/sessions", chat.router)
 api.add_router("/sessions", messages.router)
 api.add_router("/sessions", state.router)
+api.add_router("/stats", transfer.stats_router)

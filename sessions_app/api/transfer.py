@@ -1,0 +1,97 @@
+"""``/api/sessions/{id}/export``, ``/api/sessions/import`` and ``/api/stats`` (staff only).
+
+Export streams the ``chatmemory.session`` document (``docs/export-format.md``) of one of the
+caller's sessions; import validates such a document and writes it, all or nothing, as a new
+session **owned by the caller** (never by the user named in the document). Both are audited by
+the ``lifecycle`` services they call.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from django.http import HttpRequest, StreamingHttpResponse
+from ninja import Body, Query, Router, Schema
+from ninja.errors import HttpError
+from pydantic import Field
+
+from ..exceptions import InvalidInput
+from ..models import ChatSession
+from ..services.transfer import session_export_chunks, session_import
+from ..stats import stats_overview
+from ..transfer.native import parse_session_document
+from .auth import caller_session, caller_tenant
+from .schemas.common import ErrorOut, check_state
+from .schemas.sessions import SessionOut
+
+router = Router(tags=["export / import"])
+stats_router = Router(tags=["stats"])
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+DOCUMENT_EXAMPLE = {
+    "format": "chatmemory.session", "format_version": 1,
+    "session": {"id": "6f1c2d4e-8a9b-4c3d-9e7f-0a1b2c3d4e5f", "owner": "olivia", "title": "Trip", "status": "active",
+                "tenant": "", "metadata": {}, "created_at": "2026-11-22T03:00:00Z",
+                "last_active_at": "2026-11-22T03:05:00Z", "archived_at": None, "expires_at": None,
+                "cache_ttl": None, "last_seq": 0},
+    "messages": [], "states": [],
+}
+
+
+class ImportQuery(Schema):
+    keep_id: bool = Field(False, description="Keep the document's session id (409 if taken); default: a new id.")
+
+
+@router.get("/{session_id}/export", response={200: dict[str, Any], **ERRORS}, operation_id="session_export",
+            summary="Export a session (chatmemory.session JSON)",
+            openapi_extra={"responses": {200: {"description": "The chatmemory.session document, streamed",
+                                               "content": {"application/json": {"schema": {"type": "object"},
+                                                                                "example": DOCUMENT_EXAMPLE}}}}})
+def export_session(request: HttpRequest, session_id: uuid.UUID) -> StreamingHttpResponse:
+    """Stream the session, its messages and state versions as one JSON document (audited)."""
+    session = caller_session(request, session_id)
+    response = StreamingHttpResponse(
+        session_export_chunks(session=session, actor=request.auth, destination="api"),
+        content_type="application/json",
+    )
+    response["Content-Disposition"] = f'attachment; filename="chatmemory-session-{session.pk}.json"'
+    return response
+
+
+@router.post("/import", response={201: SessionOut, 409: ErrorOut, **ERRORS}, operation_id="session_import",
+             summary="Import a session (chatmemory.session JSON)",
+             openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"},
+                                                                             "example": DOCUMENT_EXAMPLE}}}})
+def import_session(request: HttpRequest, query: Query[ImportQuery],
+                   document: dict[str, Any] = Body(..., examples=[DOCUMENT_EXAMPLE])) -> tuple[int, ChatSession]:
+    """Validate the document and write it as one new session owned by the caller (all or nothing).
+
+    400 names the first bad place of an invalid document; 409 if ``keep_id`` and the id is
+    taken. A tenant-bound token can only import sessions of its tenant.
+    """
+    try:
+        check_state(document)
+    except ValueError as exc:
+        raise InvalidInput(f"document {exc}") from None
+    parsed = parse_session_document(json.loads(json.dumps(document)))
+    bound = caller_tenant(request)
+    if bound is not None and parsed.session.get("tenant", "") != bound:
+        raise InvalidInput(f"this token is bound to tenant {bound!r}")
+    session = session_import(document=parsed, actor=request.auth, owner=request.auth, new_id=not query.keep_id,
+                             source="api")
+    return 201, session
+
+
+@stats_router.get("", response={200: dict[str, Any], 401: ErrorOut, 403: ErrorOut}, operation_id="stats",
+                  summary="Storage and usage statistics (staff only)",
+                  openapi_extra={"responses": {200: {"description": "sessions_app.stats.stats_overview()", "content": {
+                      "application/json": {"schema": {"type": "object"}, "example": {
+                          "generated_at": "2026-11-22T04:00:00+00:00",
+                          "sessions": {"total": 3, "active": 2, "archived": 1, "expiring": 0},
+                          "messages": 42}}}}}})
+def stats(request: HttpRequest) -> dict[str, Any]:
+    """Sessions by status and tenant, messages, state versions, storage bytes, cache hit ratio. 403 unless staff."""
+    if not getattr(request.auth, "is_staff", False):
+        raise HttpError(403, "staff only")
+    return dict(stats_overview())
