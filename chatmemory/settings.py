@@ -292,3 +292,13 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 12 * 60 * 60},  # seconds
     },
 }
+
+# --- cache: the active-session cache, database faults, /health (issue 3) ------------------------
+# Seconds a session's cache entry lives after its last activity (per-session ChatSession.cache_ttl).
+CHATMEMORY_CACHE_TTL = env_int("CHATMEMORY_CACHE_TTL", 1800, minimum=60)
+# Most recent messages kept in the cache per session (reads of more go to the database).
+CHATMEMORY_CACHE_WINDOW = env_int("CHATMEMORY_CACHE_WINDOW", 100, minimum=1)
+# Seconds /health waits for the broker before calling it down.
+CHATMEMORY_HEALTH_BROKER_TIMEOUT = env_int("CHATMEMORY_HEALTH_BROKER_TIMEOUT", 2, minimum=1)
+# Database unreachable → 503 (JSON under /api/, a page elsewhere), never a 500.
+MIDDLEWARE.insert(0, "sessions_app.middleware.DatabaseUnavailableMiddleware")

@@ -11,4 +11,11 @@ class SessionsAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete
+
         from . import checks  # noqa: F401  (registers the system checks)
+        from .cache import evict_deleted_session
+
+        # Services evict explicitly; this only catches cascades (a deleted *user*'s sessions).
+        post_delete.connect(evict_deleted_session, sender="sessions_app.ChatSession",
+                            dispatch_uid="chatmemory_cache_evict")

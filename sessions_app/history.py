@@ -13,6 +13,11 @@ Implements ``langchain_core.chat_history.BaseChatMessageHistory``: the ``message
     chain = RunnableWithMessageHistory(runnable, get_session_history, ...)
 
 Messages are stored with LangChain's ``message_to_dict`` and returned in ``seq`` order.
+
+Reads go through the active-session cache (``sessions_app.cache``) by default: a warm
+history is built and its recent window read without any database query. Pass ``cache=False``
+for the plain ORM behaviour (benchmarks, diagnostics). ``messages`` (the whole session) always
+reads the database.
 """
 from __future__ import annotations
 
@@ -26,9 +31,22 @@ from django.db import IntegrityError
 from langchain_core.chat_history import BaseChatMessageHistory
 from langchain_core.messages import BaseMessage
 
+from . import cache as session_cache
 from . import selectors, services
 from .exceptions import SessionNotFound
-from .models import ChatSession
+from .models import ChatMessage, ChatSession
+from .serialization import from_records
+
+
+def _session_from_meta(session_id: uuid.UUID, meta: session_cache.SessionMeta, last_seq: int | None) -> ChatSession:
+    """A ``ChatSession`` built from cached meta (no query): id, owner, status, title, tenant, TTL."""
+    session = ChatSession(
+        id=session_id, owner_id=meta.owner_id, status=meta.status, title=meta.title, tenant=meta.tenant,
+        cache_ttl=meta.cache_ttl, last_seq=last_seq or 0,
+    )
+    session._state.adding = False
+    session._state.db = "default"
+    return session
 
 
 class DjangoChatMessageHistory(BaseChatMessageHistory):
@@ -46,15 +64,33 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
 
     Writes raise ``SessionGone`` if the session is deleted meanwhile and ``SessionReadOnly`` if
     it is archived (see ``services.messages_append``).
+
+    With ``cache=True`` (the default) a session found in the active-session cache is not read
+    from the database: ``session`` is then a snapshot with ``id``, ``owner_id``, ``status``,
+    ``title``, ``tenant``, ``cache_ttl`` and ``last_seq`` set (other fields at their defaults);
+    ``refresh_session()`` reloads it.
     """
 
-    def __init__(self, session_id: uuid.UUID | str, *, user: Any = None) -> None:
+    def __init__(self, session_id: uuid.UUID | str, *, user: Any = None, cache: bool = True) -> None:
+        self.use_cache = cache
+        pk = selectors.parse_session_id(session_id)
+        self.session_id: uuid.UUID = pk
+        self._epoch: str | None = None  # cache epoch read before ``self.session`` came from the DB
+        if cache:
+            window = session_cache.read_window(pk, 0)
+            meta = window.meta
+            if meta is not None and (user is None or (
+                getattr(user, "is_authenticated", False) and str(meta.owner_id) == str(user.pk)
+            )):
+                self.session: ChatSession = _session_from_meta(pk, meta, window.last_seq)
+                return
+            self._epoch = window.epoch
+        self.session = self._load_session(user)
+
+    def _load_session(self, user: Any) -> ChatSession:
         if user is not None:
-            session = selectors.session_get_for_user(session_id=session_id, user=user)
-        else:
-            session = selectors.session_get(session_id=session_id)
-        self.session: ChatSession = session
-        self.session_id: uuid.UUID = session.pk
+            return selectors.session_get_for_user(session_id=self.session_id, user=user)
+        return selectors.session_get(session_id=self.session_id)
 
     # -- construction for third-party apps ----------------------------------------------------
     @classmethod
@@ -99,8 +135,40 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
 
     # -- beyond the base class --------------------------------------------------------------
     def get_recent_messages(self, limit: int) -> list[BaseMessage]:
-        """The last ``limit`` messages, oldest first: O(limit) whatever the session's length."""
-        return selectors.messages_window(session_id=self.session_id, limit=limit)
+        """The last ``limit`` messages, oldest first: O(limit) whatever the session's length.
+
+        Served from the cache when warm (no query); on a miss, one index range scan of the last
+        ``max(limit, CHATMEMORY_CACHE_WINDOW)`` rows, which then repopulates the cache.
+        """
+        if limit <= 0:
+            return []
+        if not self.use_cache:
+            return selectors.messages_window(session_id=self.session_id, limit=limit)
+        window = session_cache.read_window(self.session_id, limit)
+        if window.records is not None:
+            return from_records(window.records)
+        if window.epoch and window.epoch != self._epoch:
+            # Something was evicted since ``self.session`` was read (or it came from the cache):
+            # re-read it after this epoch, so the fill below describes the current session.
+            self.session = self._load_session(None)
+            self._epoch = window.epoch
+        fetch = max(limit, session_cache.window_cap())
+        rows = list(
+            ChatMessage.objects.for_session(self.session_id).order_by("-seq").values_list("seq", "message")[:fetch]
+        )
+        rows.reverse()
+        session_cache.fill_window(self.session_id, epoch=window.epoch, session=self.session, records=rows)
+        return from_records([record for _, record in rows[-limit:]])
+
+    def refresh_session(self) -> ChatSession:
+        """Reload ``session`` from the database (e.g. for ``message_count``)."""
+        self.session = self._load_session(None)
+        return self.session
+
+    @property
+    def cache_ttl_remaining(self) -> int | None:
+        """Seconds until this session's cache entry expires; ``None`` when it is not cached."""
+        return session_cache.ttl_remaining(self.session_id)
 
     # -- async twins: Django's ORM is sync, run it the way Django's own async ORM does ------------
     async def aget_messages(self) -> list[BaseMessage]:

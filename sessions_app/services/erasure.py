@@ -94,5 +94,5 @@ def user_erase(*, user: Any, actor: Actor) -> ErasureSummary:
         messages=summary.messages,
         details={"state_versions": states, "checkpoints": checkpoints, "other_rows": other},
     )
-    transaction.on_commit(lambda: evict_cached_sessions(session_ids))
+    evict_cached_sessions(session_ids)
     return summary

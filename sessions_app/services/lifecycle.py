@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from .. import cache
 from ..models import AuditLogEntry, ChatMessage, ChatSession, SessionState
 from .audit import Actor, audit_record
 
@@ -35,14 +36,14 @@ class DeleteResult:
 
 
 def evict_cached_sessions(session_ids: Sequence[uuid.UUID]) -> None:
-    """Drop the sessions' entries from the active-session cache (the cache layer's eviction).
+    """Drop the sessions' entries from the active-session cache once the transaction commits.
 
-    Called (on commit) after the database write of every archive / unarchive / delete path, so
-    admin single and bulk actions, commands, tasks and erasure all evict the same way. The
-    cache layer (``sessions_app/cache.py``) plugs its eviction in here; until it is on main
-    nothing is cached and there is nothing to evict.
+    Called inside the database write of every archive / unarchive / delete path, so admin
+    single and bulk actions, commands, tasks and erasure all evict the same way (see
+    ``sessions_app.cache.evict_after_commit``: until the commit, this connection reads those
+    sessions from the database; a cache failure is logged and the eviction retried later).
     """
-    return None
+    cache.evict_after_commit(*session_ids)
 
 
 def delete_checkpoints(session_ids: Sequence[uuid.UUID]) -> int:
@@ -94,7 +95,7 @@ def sessions_delete(
         messages=messages,
         details={"state_versions": states, "checkpoints": checkpoints, **(details or {})},
     )
-    transaction.on_commit(lambda: evict_cached_sessions(ids))
+    evict_cached_sessions(ids)
     return result
 
 
@@ -131,7 +132,7 @@ def sessions_archive(
         messages=messages,
         details=details,
     )
-    transaction.on_commit(lambda: evict_cached_sessions(ids))
+    evict_cached_sessions(ids)
     return ids
 
 
@@ -158,5 +159,5 @@ def sessions_unarchive(*, session_ids: Sequence[uuid.UUID], actor: Actor) -> tup
         sessions=len(ids),
         messages=messages,
     )
-    transaction.on_commit(lambda: evict_cached_sessions(ids))
+    evict_cached_sessions(ids)
     return ids

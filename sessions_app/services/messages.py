@@ -1,6 +1,7 @@
 """Appending and clearing messages: the write half of the hot path."""
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 
@@ -8,11 +9,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 from langchain_core.messages import BaseMessage
 
+from .. import cache
 from ..exceptions import InvalidInput, SessionGone, SessionReadOnly
 from ..models import ChatMessage, ChatSession
 from ..serialization import plain_text, to_record
 
 _SESSION_TABLE = ChatSession._meta.db_table
+_MESSAGE_TABLE = ChatMessage._meta.db_table
 
 
 def _reserve_seqs(session_id: uuid.UUID, count: int) -> int | None:
@@ -36,6 +39,35 @@ def _reserve_seqs(session_id: uuid.UUID, count: int) -> int | None:
     return None if row is None else int(row[0])
 
 
+def _append_one_statement(
+    session_id: uuid.UUID, records: list[dict], record_json: list[str], texts: list[str]
+) -> list[int]:
+    """PostgreSQL: reserve the seqs and insert the rows in ONE statement (one round trip).
+
+    ``WITH s AS (UPDATE session … RETURNING last_seq) INSERT INTO message … SELECT … FROM s``: a
+    single statement is atomic even in autocommit, and the UPDATE's row lock serializes
+    concurrent appenders exactly like ``_reserve_seqs`` does. No row returned means the UPDATE
+    matched nothing (deleted or archived session) and nothing was inserted.
+    """
+    n = len(records)
+    now = timezone.now()
+    values = ", ".join(["(%s::int, %s::text, %s::text, %s::text)"] * n)
+    params: list[object] = [n, n, now, session_id, ChatSession.Status.ACTIVE, session_id, n, now]
+    for i, record in enumerate(records):
+        params += [i + 1, record["type"], record_json[i], texts[i]]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH s AS (UPDATE {_SESSION_TABLE} SET last_seq = last_seq + %s, message_count = message_count + %s, "
+            f"last_active_at = %s WHERE id = %s AND status = %s RETURNING last_seq) "
+            f"INSERT INTO {_MESSAGE_TABLE} (session_id, seq, type, message, content_text, created_at) "
+            f"SELECT %s, s.last_seq - %s + v.i, v.type, v.message::jsonb, v.content_text, %s "
+            f"FROM s CROSS JOIN (VALUES {values}) AS v(i, type, message, content_text) RETURNING seq",
+            params,
+        )
+        seqs = sorted(int(row[0]) for row in cursor.fetchall())
+    return seqs
+
+
 def _raise_for_missing(session_id: uuid.UUID) -> None:
     status = ChatSession.objects.filter(pk=session_id).values_list("status", flat=True).first()
     if status is None:
@@ -53,6 +85,11 @@ def messages_append(
     the same transaction: either the whole batch is stored or nothing is. A human message and
     its answer appended together therefore stay adjacent even with concurrent writers.
 
+    On PostgreSQL this is a single statement (``_append_one_statement``: one round trip); on
+    other databases ``_reserve_seqs`` + one multi-row INSERT in a transaction. After the
+    commit the new messages are added to the active-session cache (``sessions_app.cache``);
+    a cache failure is logged and never fails the append.
+
     Raises ``SessionGone`` (410) if the session no longer exists — an append never re-creates a
     deleted session — ``SessionReadOnly`` (409) if it is archived, and ``InvalidInput`` (400)
     for something that is not a ``BaseMessage`` or a text longer than ``max_chars``.
@@ -65,26 +102,41 @@ def messages_append(
         for text in texts:
             if len(text) > max_chars:
                 raise InvalidInput(f"message is longer than {max_chars} characters")
-    with transaction.atomic():
-        last_seq = _reserve_seqs(session_id, len(messages))
-        if last_seq is None:
+    record_json = [json.dumps(r) for r in records]
+    if connection.vendor == "postgresql":
+        seqs = _append_one_statement(session_id, records, record_json, texts)
+        if not seqs:
             _raise_for_missing(session_id)
-            raise AssertionError("unreachable")  # pragma: no cover
-        first = last_seq - len(messages) + 1
-        now = timezone.now()
-        ChatMessage.objects.bulk_create(
-            [
-                ChatMessage(
-                    session_id=session_id,
-                    seq=first + i,
-                    type=record["type"],
-                    message=record,
-                    content_text=texts[i],
-                    created_at=now,
-                )
-                for i, record in enumerate(records)
-            ]
-        )
+    else:
+        seqs = _append_portable(session_id, records, texts)
+    # The database is written; now the cache, after the commit (at once in autocommit).
+    entries = [cache.entry(seq, raw) for seq, raw in zip(seqs, record_json, strict=True)]
+    transaction.on_commit(lambda: cache.append_entries(session_id, entries))
+    return seqs
+
+
+@transaction.atomic
+def _append_portable(session_id: uuid.UUID, records: list[dict], texts: list[str]) -> list[int]:
+    """Any database: ``_reserve_seqs`` then one multi-row INSERT, in one transaction."""
+    last_seq = _reserve_seqs(session_id, len(records))
+    if last_seq is None:
+        _raise_for_missing(session_id)
+        raise AssertionError("unreachable")  # pragma: no cover
+    first = last_seq - len(records) + 1
+    now = timezone.now()
+    ChatMessage.objects.bulk_create(
+        [
+            ChatMessage(
+                session_id=session_id,
+                seq=first + i,
+                type=record["type"],
+                message=record,
+                content_text=texts[i],
+                created_at=now,
+            )
+            for i, record in enumerate(records)
+        ]
+    )
     return list(range(first, last_seq + 1))
 
 
@@ -92,11 +144,12 @@ def messages_append(
 def messages_clear(*, session_id: uuid.UUID) -> int:
     """Delete every message of the session, keep the session; return how many were deleted.
 
-    ``last_seq`` is kept, so seqs are never reused after a clear. Raises ``SessionGone`` if the
-    session does not exist.
+    ``last_seq`` is kept, so seqs are never reused after a clear. Evicts the session from the
+    cache after the commit. Raises ``SessionGone`` if the session does not exist.
     """
     updated = ChatSession.objects.filter(pk=session_id).update(message_count=0, last_active_at=timezone.now())
     if not updated:
         raise SessionGone(f"session {session_id} was deleted")
     deleted, _ = ChatMessage.objects.filter(session_id=session_id).delete()
+    transaction.on_commit(lambda: cache.evict(session_id))
     return deleted

@@ -9,12 +9,24 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from .. import cache
 from ..exceptions import InvalidInput, SessionGone
 from ..models import ChatSession
 from .audit import Actor
 from .lifecycle import sessions_archive, sessions_delete, sessions_unarchive
 
 MAX_TITLE = 200
+
+
+MIN_CACHE_TTL = 60  # seconds
+
+
+def _clean_cache_ttl(seconds: int | None) -> int | None:
+    if seconds is None:
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < MIN_CACHE_TTL:
+        raise InvalidInput(f"cache_ttl must be an integer of at least {MIN_CACHE_TTL} seconds")
+    return seconds
 
 
 def _clean_title(title: str) -> str:
@@ -43,7 +55,8 @@ def session_create(
     UUID4 is used. ``metadata`` is free JSON (``{"channel": "web", "language": "de"}``; the key
     ``keep_state_versions`` opts into state-version retention, see ``services.retention``).
     ``expires_at`` (timezone-aware) makes the session ephemeral: retention deletes it after
-    that instant. Raises ``InvalidInput`` for a bad id, title, metadata or expiry.
+    that instant. ``cache_ttl`` is the session's cache TTL in seconds (at least 60; ``None`` for
+    ``CHATMEMORY_CACHE_TTL``). Raises ``InvalidInput`` for a bad id, title, metadata, expiry or TTL.
     """
     if metadata is not None and not isinstance(metadata, dict):
         raise InvalidInput("metadata must be a JSON object")
@@ -60,7 +73,7 @@ def session_create(
         title=_clean_title(title),
         tenant=tenant or "",
         metadata=metadata or {},
-        cache_ttl=cache_ttl,
+        cache_ttl=_clean_cache_ttl(cache_ttl),
         expires_at=expires_at,
         **kwargs,
     )
@@ -73,6 +86,22 @@ def session_rename(*, session: ChatSession, title: str) -> ChatSession:
     if not ChatSession.objects.filter(pk=session.pk).update(title=title):
         raise SessionGone()
     session.title = title
+    cache.evict_after_commit(session.pk)  # the cached meta carries the title
+    return session
+
+
+@transaction.atomic
+def session_set_cache_ttl(*, session: ChatSession, seconds: int | None) -> ChatSession:
+    """Set the session's cache TTL in seconds (``None``: back to ``CHATMEMORY_CACHE_TTL``).
+
+    Raises ``InvalidInput`` under 60 seconds (or for a non-integer) and ``SessionGone``. The
+    cached entry is evicted after the commit; the next read repopulates it with the new TTL.
+    """
+    seconds = _clean_cache_ttl(seconds)
+    if not ChatSession.objects.filter(pk=session.pk).update(cache_ttl=seconds):
+        raise SessionGone()
+    session.cache_ttl = seconds
+    cache.evict_after_commit(session.pk)
     return session
 
 
