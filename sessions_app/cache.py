@@ -225,6 +225,60 @@ def _flush_pending(store: Any) -> None:
         raise
 
 
+# -- read-your-own-writes inside a transaction ----------------------------------------------------
+# Cache updates run after the commit. Until then this connection sees its own uncommitted writes
+# in the database but the cache does not, so the sessions it wrote are *dirty* for it: its reads
+# of them bypass the cache (and never fill it with uncommitted data) until the commit.
+def _dirty_set(create: bool = False) -> set[uuid.UUID] | None:
+    from django.db import connection
+
+    dirty = getattr(connection, "_chatmemory_dirty", None)
+    if dirty is None and create:
+        dirty = set()
+        connection._chatmemory_dirty = dirty
+    return dirty
+
+
+def is_dirty(session_id: uuid.UUID) -> bool:
+    """Whether this connection has uncommitted writes to the session (read the database then)."""
+    from django.db import connection
+
+    dirty = _dirty_set()
+    if not dirty:
+        return False
+    if not connection.in_atomic_block:  # committed or rolled back since: nothing is pending
+        dirty.clear()
+        return False
+    return session_id in dirty
+
+
+def _after_commit(session_ids: Sequence[uuid.UUID], action: Any) -> None:
+    from django.db import connection, transaction
+
+    if connection.in_atomic_block:
+        dirty = _dirty_set(create=True)
+        assert dirty is not None
+        dirty.update(session_ids)
+
+    def run() -> None:
+        action()
+        dirty = _dirty_set()
+        if dirty:
+            dirty.difference_update(session_ids)
+
+    transaction.on_commit(run)
+
+
+def append_after_commit(session_id: uuid.UUID, entries: Sequence[tuple[int, str]]) -> None:
+    """Add the messages to the cache once the current transaction commits (at once in autocommit)."""
+    _after_commit([session_id], lambda: append_entries(session_id, entries))
+
+
+def evict_after_commit(*session_ids: uuid.UUID) -> None:
+    """Evict the sessions once the current transaction commits (at once in autocommit)."""
+    _after_commit(list(session_ids), lambda: evict(*session_ids))
+
+
 # -- the public API: every function degrades to "not cached" on a cache failure -------------------
 def read_window(session_id: uuid.UUID, limit: int) -> CachedWindow:
     """The cached meta and last ``limit`` records, or a miss (``records is None``); never raises.
@@ -303,10 +357,7 @@ def evict_deleted_session(sender: Any, instance: Any, **kwargs: Any) -> None:
     The services evict explicitly; this catches deletions they do not see, such as the cascade
     from deleting a user (Django sends ``post_delete`` for cascaded sessions).
     """
-    from django.db import transaction
-
-    session_id = instance.pk
-    transaction.on_commit(lambda: evict(session_id), using=kwargs.get("using"))
+    evict_after_commit(instance.pk)
 
 
 def ttl_remaining(session_id: uuid.UUID) -> int | None:

@@ -76,7 +76,7 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
         pk = selectors.parse_session_id(session_id)
         self.session_id: uuid.UUID = pk
         self._epoch: str | None = None  # cache epoch read before ``self.session`` came from the DB
-        if cache:
+        if cache and not session_cache.is_dirty(pk):
             window = session_cache.read_window(pk, 0)
             meta = window.meta
             if meta is not None and (user is None or (
@@ -142,7 +142,8 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
         """
         if limit <= 0:
             return []
-        if not self.use_cache:
+        if not self.use_cache or session_cache.is_dirty(self.session_id):
+            # Uncached, or this connection has uncommitted writes the cache cannot know yet.
             return selectors.messages_window(session_id=self.session_id, limit=limit)
         window = session_cache.read_window(self.session_id, limit)
         if window.records is not None:

@@ -219,3 +219,13 @@ def test_other_sessions_are_independent(owner, committed):
     add_turns(second, committed, 10, 1)
     assert contents(DjangoChatMessageHistory(first.pk).get_recent_messages(2)) == ["question 0", "answer 0"]
     assert contents(DjangoChatMessageHistory(second.pk).get_recent_messages(2)) == ["question 10", "answer 10"]
+
+
+def test_reads_inside_the_writing_transaction_see_its_writes_and_never_fill(chat_session, committed):
+    """ATOMIC_REQUESTS-style: append then read in one transaction; the cache learns at commit."""
+    history = DjangoChatMessageHistory(chat_session.pk)
+    assert history.get_recent_messages(4) == []  # warm and empty
+    history.add_messages(turn(0))  # uncommitted: the cache update waits for the commit
+    assert contents(history.get_recent_messages(4)) == ["question 0", "answer 0"]
+    assert contents(DjangoChatMessageHistory(chat_session.pk).get_recent_messages(4)) == ["question 0", "answer 0"]
+    assert cache.read_window(chat_session.pk, 4).records == []  # nothing uncommitted leaked into it

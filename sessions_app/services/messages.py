@@ -111,7 +111,7 @@ def messages_append(
         seqs = _append_portable(session_id, records, texts)
     # The database is written; now the cache, after the commit (at once in autocommit).
     entries = [cache.entry(seq, raw) for seq, raw in zip(seqs, record_json, strict=True)]
-    transaction.on_commit(lambda: cache.append_entries(session_id, entries))
+    cache.append_after_commit(session_id, entries)
     return seqs
 
 
@@ -151,5 +151,5 @@ def messages_clear(*, session_id: uuid.UUID) -> int:
     if not updated:
         raise SessionGone(f"session {session_id} was deleted")
     deleted, _ = ChatMessage.objects.filter(session_id=session_id).delete()
-    transaction.on_commit(lambda: cache.evict(session_id))
+    cache.evict_after_commit(session_id)
     return deleted
