@@ -163,15 +163,3 @@ def session_set_metadata(*, session: ChatSession, metadata: dict[str, Any]) -> C
         raise SessionGone()
     session.metadata = metadata
     return session
-
-
-@transaction.atomic
-def session_set_cache_ttl(*, session: ChatSession, seconds: int | None) -> ChatSession:
-    """Set the session's cache TTL in seconds (``None``: the default). Raises ``InvalidInput``
-    under 60 seconds, ``SessionGone``. (Minimal version; the cache layer adds eviction.)"""
-    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 60):
-        raise InvalidInput("cache_ttl must be an integer of at least 60 seconds")
-    if not ChatSession.objects.filter(pk=session.pk).update(cache_ttl=seconds):
-        raise SessionGone()
-    session.cache_ttl = seconds
-    return session
