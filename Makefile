@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run serve test test-all lint bench bench-checkpoints fuzz import-sharegpt clean
+.PHONY: install run serve test test-all lint bench bench-checkpoints bench-memory fuzz import-sharegpt clean
 
 install: $(VENV)/.installed
 
@@ -33,8 +33,15 @@ bench-checkpoints: install
 	$(PIP) install --quiet -r requirements-bench.txt
 	$(PY) bench/checkpoint_bench.py --out docs/benchmarks-checkpoints.md
 
+## make bench-memory: chatmemory vs LangChain's chat histories vs raw floors, per turn, full reads,
+## 8 concurrent writers, HTTP under wrk (PostgreSQL db chatmemory_bench, Redis db 10); writes docs/benchmarks.md.
+bench-memory: install
+	$(PIP) install --quiet -r requirements-bench.txt
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+	$(PY) -W ignore bench/memory_bench.py --out docs/benchmarks.md
+
 # `make bench` includes the checkpoint benchmark (a recipe-less rule: other bench targets may add theirs).
-bench: bench-checkpoints
+bench: bench-checkpoints bench-memory
 
 ## make fuzz: schemathesis against the live OpenAPI spec, many examples per operation, every phase
 fuzz: install

@@ -28,6 +28,7 @@ from django.utils.text import smart_split, unescape_string_literal
 
 from .. import services
 from ..models import AuditLogEntry, ChatMessage, ChatSession
+from .cache_mixin import CachedSessionAdminMixin
 from .export import export_chunks
 from .pagination import EstimatedCountPaginator
 
@@ -100,7 +101,7 @@ class ChatMessageInline(admin.TabularInline):
 
 
 @admin.register(ChatSession)
-class ChatSessionAdmin(admin.ModelAdmin):
+class ChatSessionAdmin(CachedSessionAdminMixin, admin.ModelAdmin):
     list_display = ("display_title", "owner", "tenant", "status", "message_count", "created_at", "last_active_at")
     list_select_related = ("owner",)
     list_filter = ("status", TenantFilter, "created_at", "last_active_at")
@@ -117,13 +118,14 @@ class ChatSessionAdmin(admin.ModelAdmin):
     actions = ("archive", "unarchive", "export_json", "export_session_document", "delete_selected")
     readonly_fields = (
         "id", "status", "created_at", "last_active_at", "archived_at", "message_count", "last_seq", "messages_note",
+        "cache_ttl_remaining",
     )
     fieldsets = (
         (None, {"fields": ("id", "owner", "title", "tenant", "status", "metadata")}),
         (
             "Activity",
             {"fields": ("created_at", "last_active_at", "archived_at", "expires_at", "cache_ttl",
-                        "message_count", "last_seq", "messages_note")},
+                        "cache_ttl_remaining", "message_count", "last_seq", "messages_note")},
         ),
     )
 

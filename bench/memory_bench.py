@@ -1,0 +1,389 @@
+"""Conversation-memory benchmark: chatmemory vs LangChain's stores vs the raw floors, and HTTP.
+
+Usage: ``python bench/memory_bench.py [--out docs/benchmarks.md] [--quick]`` (``make bench-memory``,
+part of ``make bench``). Everything runs in one invocation, side by side, on this machine's
+PostgreSQL (database ``chatmemory_bench``, dropped and re-created; ``BENCH_PG_URL``) and Redis
+(db 10, flushed; ``BENCH_REDIS_URL``):
+
+* per chat turn — append a human + AI pair of ~300 characters each, then read the context window
+  of the last 20 messages — median and p99 at 10 / 1,000 / 10,000 / 100,000 messages for
+  chatmemory (warm cache, cold cache, ``cache=False``, the embedded SQLite default) and for
+  ``langchain_postgres.PostgresChatMessageHistory``, ``langchain_community``'s
+  ``RedisChatMessageHistory`` and ``SQLChatMessageHistory`` used as their docs show (their read
+  is ``history.messages[-20:]``: they have no window read), and the floors: raw psycopg (2-row
+  INSERT + ``ORDER BY seq DESC LIMIT 20`` on the primary key) and a raw Redis RPUSH + LRANGE
+  pipeline. Stores that read the whole session each turn run fewer turns at large sizes (the
+  count is in the table);
+* full reads (``messages``) at 1,000 and 10,000 messages vs ``PostgresChatMessageHistory``;
+* 8 concurrent writers appending 25 human/AI pairs each to one session: split, lost and
+  duplicated pairs per store;
+* HTTP: ``POST /api/sessions/{id}/chat`` through gunicorn with the offline model under ``wrk``
+  (Debian's package, a Lua script; a C load generator keeps the client's CPU use small on a
+  2-core machine) at 1, 8 and 32 connections, and the share of server time spent in the memory
+  layer (``bench/timed_wsgi.py``).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/chatmemory_bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
+CONCURRENCY = [1, 8, 32]
+
+LABELS = {
+    "warm": "chatmemory, warm cache (PostgreSQL + Redis)",
+    "cold": "chatmemory, cold cache (evicted before each turn)",
+    "no_cache": "chatmemory, `cache=False` (ORM only)",
+    "embedded": "chatmemory, embedded default (SQLite + local memory)",
+    "lc_postgres": "langchain-postgres `PostgresChatMessageHistory`",
+    "lc_redis": "langchain-community `RedisChatMessageHistory`",
+    "lc_sql": "langchain-community `SQLChatMessageHistory` (PostgreSQL)",
+    "floor_pg": "floor: raw psycopg 2-row INSERT + last-20 SELECT",
+    "floor_redis": "floor: raw Redis RPUSH + LRANGE pipeline",
+}
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def reset_stores() -> None:
+    import psycopg
+    import redis
+
+    name = PG_URL.rsplit("/", 1)[1]
+    admin = PG_URL.rsplit("/", 1)[0].replace("postgres://", "postgresql://") + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name])
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def run_worker(kind: str, env: dict[str, str], quick: bool) -> dict[str, Any]:
+    out = Path(tempfile.mkstemp(suffix=".json")[1])
+    full_env = {**os.environ, **env, "PYTHONWARNINGS": "ignore", "BENCH_QUICK": "1" if quick else "0"}
+    started = time.monotonic()
+    subprocess.run([PY, str(ROOT / "bench" / "memory_workers.py"), kind, str(out)], env=full_env, check=True,
+                   cwd=ROOT, timeout=1800)
+    log(f"{kind}: {time.monotonic() - started:.0f} s")
+    data = json.loads(out.read_text())
+    out.unlink()
+    return data
+
+
+def django_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
+    env.update(DJANGO_SETTINGS_MODULE="chatmemory.settings", **extra)
+    return env
+
+
+# -- HTTP ----------------------------------------------------------------------------------------------
+SETUP_SCRIPT = """
+import json
+from django.contrib.auth import get_user_model
+from sessions_app import services
+user, _ = get_user_model().objects.get_or_create(username="http-bench")
+_, token = services.api_token_create(user=user, name="bench")
+ids = [str(services.session_create(owner=user, title=f"http {i}").pk) for i in range(64)]
+print(json.dumps({"token": token, "sessions": ids}))
+"""
+
+WRK_SCRIPT = """
+local sessions = {%s}
+local token = "%s"
+local counter = 0
+request = function()
+  counter = counter + 1
+  local sid = sessions[(counter %% #sessions) + 1]
+  local body = '{"message": "HTTP benchmark turn ' .. counter .. ': what did I say before?"}'
+  return wrk.format("POST", "/api/sessions/" .. sid .. "/chat",
+    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
+end
+"""
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http_bench(duration: int) -> dict[str, Any]:
+    import urllib.request
+
+    env = django_env(DATABASE_URL=PG_URL, REDIS_URL=REDIS_URL, DEBUG="false", SECRET_KEY="bench-" + "x" * 50,
+                     ALLOWED_HOSTS="127.0.0.1", CHATMEMORY_OFFLINE_TOKEN_DELAY_MS="0", CHATMEMORY_CHAT_RATE_LIMIT="0",
+                     LOG_LEVEL="ERROR", CHATMEMORY_LOG_LEVEL="ERROR")
+    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True, timeout=600)
+    setup = subprocess.run([PY, "manage.py", "shell", "-c", SETUP_SCRIPT], env=env, cwd=ROOT, check=True,
+                           capture_output=True, text=True, timeout=600)
+    info = json.loads(setup.stdout.strip().splitlines()[-1])
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    script.write_text(WRK_SCRIPT % (", ".join(f'"{s}"' for s in info["sessions"]), info["token"]))
+    results: dict[str, Any] = {}
+    for clients in CONCURRENCY:
+        stats_dir = Path(tempfile.mkdtemp(prefix="cm-bench-stats-"))
+        port = free_port()
+        server = subprocess.Popen(
+            [PY, "-m", "gunicorn", "bench.timed_wsgi:application", "-c", "bench/gunicorn_bench.py",
+             "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "16", "--worker-class", "gthread",
+             "--timeout", "60", "--graceful-timeout", "10", "--log-level", "error"],
+            env={**env, "BENCH_STATS_DIR": str(stats_dir)}, cwd=ROOT)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("gunicorn did not start")
+                time.sleep(0.3)
+            out = subprocess.run(
+                ["wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{duration}s", "--latency",
+                 "--timeout", "30s", "-s", str(script), f"http://127.0.0.1:{port}"],
+                capture_output=True, text=True, check=True, timeout=duration + 120).stdout
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+        totals = {"requests": 0, "server_s": 0.0, "memory_s": 0.0}
+        for f in stats_dir.glob("*.json"):
+            data = json.loads(f.read_text())
+            for key in totals:
+                totals[key] += data[key]
+        shutil.rmtree(stats_dir, ignore_errors=True)
+        results[str(clients)] = parse_wrk(out) | {"memory_share": totals["memory_s"] / totals["server_s"]
+                                                  if totals["server_s"] else None,
+                                                  "server_ms_per_request": 1000 * totals["server_s"] /
+                                                  max(1, totals["requests"]),
+                                                  "memory_ms_per_request": 1000 * totals["memory_s"] /
+                                                  max(1, totals["requests"])}
+        log(f"HTTP c={clients}: {results[str(clients)]}")
+    script.unlink()
+    return results
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def parse_wrk(text: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"raw": text}
+    out["rps"] = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    out["requests"] = int(re.search(r"(\d+) requests in", text).group(1))
+    for pct in ("50", "99"):
+        m = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s|m)\b", text)
+        out[f"p{pct}_ms"] = _ms(m.group(1), m.group(2)) if m else None
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    out["non_2xx"] = int(non2xx.group(1)) if non2xx else 0
+    out["socket_errors"] = sum(int(x) for x in socket_errors.groups()) if socket_errors else 0
+    return out
+
+
+# -- report -----------------------------------------------------------------------------------------
+def machine() -> dict[str, str]:
+    import django
+    import psycopg
+    import redis
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    with psycopg.connect(PG_URL.replace("postgres://", "postgresql://")) as conn:
+        pg_version = conn.execute("SHOW server_version").fetchone()[0]
+    redis_version = redis.Redis.from_url(REDIS_URL).info("server")["redis_version"]
+
+    def version(dist: str) -> str:
+        from importlib.metadata import PackageNotFoundError
+        from importlib.metadata import version as v
+
+        try:
+            return v(dist)
+        except PackageNotFoundError:
+            return "missing"
+
+    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0]
+    return {
+        "CPU": f"{cpu} — `nproc` = {os.cpu_count()}", "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "OS": platform.platform(), "Python": platform.python_version(), "PostgreSQL": pg_version,
+        "Redis server": redis_version, "Django": django.get_version(), "psycopg": psycopg.__version__,
+        "redis-py": redis.__version__, "django-redis": version("django-redis"),
+        "langchain-core": version("langchain-core"), "langchain-postgres": version("langchain-postgres"),
+        "langchain-community": version("langchain-community"), "SQLAlchemy": version("SQLAlchemy"),
+        "gunicorn": version("gunicorn"), "wrk": wrk or "wrk",
+    }
+
+
+def cell(turn: dict[str, Any], key: str, floor: float | None) -> str:
+    if key not in turn:
+        return "—"
+    r = turn[key]
+    ratio = f" ({r['median_ms'] / floor:.2f}×)" if floor else ""
+    n = f" n={r['n']}" if r["n"] < 100 else ""
+    return f"{r['median_ms']:.2f} / {r['p99_ms']:.2f}{ratio}{n}"
+
+
+def report(results: dict[str, Any], lengths: list[int], elapsed: float) -> str:
+    turn = {**results["peers"]["turn"], **results["chatmemory"]["turn"], **results["embedded"]["turn"]}
+    lines = [
+        "# chatmemory benchmarks",
+        "",
+        f"Generated by `make bench` (`bench/memory_bench.py`) on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC in "
+        f"{elapsed / 60:.1f} min. All stores ran side by side in this one run on the same PostgreSQL and Redis. "
+        "The machine is shared (other jobs were running), so absolute figures are noisy; the ratios "
+        "within one run are what to compare.",
+        "",
+        "## Machine and versions",
+        "",
+        "| | |",
+        "|---|---|",
+    ]
+    lines += [f"| {k} | {v} |" for k, v in results["machine"].items()]
+    lines += [
+        "",
+        "## Per chat turn: append a human + AI pair, read the last 20 messages",
+        "",
+        "Median / p99 in milliseconds; in brackets the median as a multiple of the PostgreSQL floor's median "
+        "at the same length (the Redis floor row: of itself). `n=` is the number of turns when fewer than 100 "
+        "(stores that read the whole session each turn are capped at large sizes). A chatmemory turn includes "
+        "building the history object (the ownership gate), as a request does.",
+        "",
+        "| store | " + " | ".join(f"{n:,} messages" for n in lengths) + " |",
+        "|---|" + "---|" * len(lengths),
+    ]
+    for key in ["warm", "cold", "no_cache", "embedded", "lc_postgres", "lc_redis", "lc_sql", "floor_pg",
+                "floor_redis"]:
+        cells = []
+        for n in lengths:
+            ref = f"floor_redis/{n}" if key == "floor_redis" else f"floor_pg/{n}"
+            cells.append(cell(turn, f"{key}/{n}", turn.get(ref, {}).get("median_ms")))
+        lines.append(f"| {LABELS[key]} | " + " | ".join(cells) + " |")
+    full_ours, full_peer = results["chatmemory"]["full_read"], results["peers"]["full_read"]
+    lines += [
+        "",
+        "## Full read of a session (`messages`), median / p99 ms",
+        "",
+        "| messages | chatmemory `messages` | `PostgresChatMessageHistory.messages` | ratio |",
+        "|---|---|---|---|",
+    ]
+    for n in sorted(full_ours, key=int):
+        a, b = full_ours[n], full_peer.get(n)
+        lines.append(f"| {int(n):,} | {a['median_ms']:.1f} / {a['p99_ms']:.1f} | "
+                     f"{b['median_ms']:.1f} / {b['p99_ms']:.1f} | {a['median_ms'] / b['median_ms']:.2f}× |")
+    conc = {**results["peers"]["concurrency"], **results["chatmemory"]["concurrency"],
+            **results["embedded"]["concurrency"]}
+    lines += [
+        "",
+        "## 8 concurrent writers on one session (25 human/AI pairs each)",
+        "",
+        "| store | pairs | split | split rate | lost | duplicated |",
+        "|---|---|---|---|---|---|",
+    ]
+    names = {"chatmemory": LABELS["warm"].split(",")[0] + " (PostgreSQL)", "embedded": LABELS["embedded"],
+             "lc_postgres": LABELS["lc_postgres"], "lc_redis": LABELS["lc_redis"], "lc_sql": LABELS["lc_sql"]}
+    for key, c in conc.items():
+        lines.append(f"| {names[key]} | {c['pairs']} | {c['split']} | {100 * c['split'] / c['pairs']:.1f}% | "
+                     f"{c['lost']} | {c['duplicated']} |")
+    lines += [
+        "",
+        "## HTTP: `POST /api/sessions/{id}/chat` through gunicorn, offline model",
+        "",
+        "gunicorn 2 workers × 16 threads (gthread), PostgreSQL + Redis, 64 sessions round-robin, `wrk` with "
+        f"a Lua script, {results['http_duration']} s per level. *memory share*: time inside "
+        "`DjangoChatMessageHistory` (construction, `get_recent_messages`, `session_append`) / server time "
+        "of the requests (the WSGI call), summed over the workers.",
+        "",
+        "| clients | turns/s | p50 ms | p99 ms | requests | errors (non-2xx + socket) | server ms/turn | "
+        "memory ms/turn | memory share |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for c, r in results["http"].items():
+        share = f"{100 * r['memory_share']:.1f}%" if r["memory_share"] is not None else "—"
+        lines.append(f"| {c} | {r['rps']:.1f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['requests']} | "
+                     f"{r['non_2xx'] + r['socket_errors']} | {r['server_ms_per_request']:.2f} | "
+                     f"{r['memory_ms_per_request']:.2f} | {share} |")
+    lines += ["", "## Against the issue's targets", ""]
+    lines += targets(turn, full_ours, full_peer, conc, results["http"], lengths)
+    return "\n".join(lines) + "\n"
+
+
+def targets(turn: dict[str, Any], full_ours: dict[str, Any], full_peer: dict[str, Any], conc: dict[str, Any],
+            http: dict[str, Any], lengths: list[int]) -> list[str]:
+    out = []
+
+    def ok(flag: bool) -> str:
+        return "met" if flag else "**not met**"
+
+    for n in lengths:
+        ratio = turn[f"warm/{n}"]["median_ms"] / turn[f"floor_pg/{n}"]["median_ms"]
+        out.append(f"- warm turn within 1.5× of the PostgreSQL floor at {n:,}: {ratio:.2f}× — {ok(ratio <= 1.5)}")
+    big, small = turn[f"warm/{lengths[-1]}"]["median_ms"], turn[f"warm/{lengths[0]}"]["median_ms"]
+    out.append(f"- warm turn at {lengths[-1]:,} within 1.2× of the turn at {lengths[0]}: {big / small:.2f}× — "
+               f"{ok(big / small <= 1.2)}")
+    if "lc_postgres/1000" in turn:
+        speed = turn["lc_postgres/1000"]["median_ms"] / turn["warm/1000"]["median_ms"]
+        out.append(f"- at 1,000 messages, warm turn vs `PostgresChatMessageHistory`: {speed:.1f}× faster — "
+                   f"{ok(speed >= 10)} (target > 10×)")
+    for n in sorted(full_ours, key=int):
+        r = full_ours[n]["median_ms"] / full_peer[n]["median_ms"]
+        out.append(f"- full read at {int(n):,} no slower than `PostgresChatMessageHistory`: {r:.2f}× — {ok(r <= 1.0)}")
+    ours = [conc[k] for k in ("chatmemory", "embedded") if k in conc]
+    clean = all(c["split"] == c["lost"] == c["duplicated"] == 0 for c in ours)
+    out.append(f"- zero split, lost or duplicated pairs under 8 writers (chatmemory): {ok(clean)}")
+    top = http[str(max(CONCURRENCY))]
+    errors = top["non_2xx"] + top["socket_errors"]
+    out.append(f"- HTTP, no errors at {max(CONCURRENCY)} clients: {errors} errors — {ok(errors == 0)}")
+    shares = [r["memory_share"] for r in http.values() if r["memory_share"] is not None]
+    if shares:
+        out.append(f"- memory layer under 10% of a turn's server time: {100 * min(shares):.1f}–{100 * max(shares):.1f}% "
+                   f"— {ok(max(shares) < 0.10)}")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
+    parser.add_argument("--quick", action="store_true", help="a smoke run: small sessions, few turns")
+    args = parser.parse_args()
+    started = time.monotonic()
+    reset_stores()
+    results: dict[str, Any] = {"machine": machine()}
+    results["peers"] = run_worker("peers", {}, args.quick)
+    results["chatmemory"] = run_worker("chatmemory", django_env(DATABASE_URL=PG_URL, REDIS_URL=REDIS_URL), args.quick)
+    with tempfile.TemporaryDirectory(prefix="cm-bench-embedded-") as var:
+        results["embedded"] = run_worker("embedded", django_env(CHATMEMORY_VAR_DIR=var), args.quick)
+    results["http_duration"] = 5 if args.quick else 15
+    results["http"] = http_bench(results["http_duration"])
+    lengths = [10, 1_000] if args.quick else [10, 1_000, 10_000, 100_000]
+    text = report(results, lengths, time.monotonic() - started)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(text)
+    Path(args.out).with_suffix(".json").write_text(json.dumps(
+        {k: v for k, v in results.items() if k != "http"} | {"http": {c: {k: v for k, v in r.items() if k != "raw"}
+                                                                     for c, r in results["http"].items()}},
+        indent=1, default=str))
+    log(f"wrote {args.out} in {(time.monotonic() - started) / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()
