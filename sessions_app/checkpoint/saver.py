@@ -62,6 +62,17 @@ def _fetch(query: str, params: Sequence[Any]) -> list[Sequence[Any]]:
     return rows
 
 
+def _write_postgresql(query: str, params: Sequence[Any]) -> None:
+    """Run one write statement on PostgreSQL with server-side binding (``bytea`` parameters go as
+    binary, not as escaped literals), on Django's connection and in its current transaction."""
+    connection.ensure_connection()
+    start = time.monotonic()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cur:
+        cur.execute(query, params, prepare=False)
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": query, "time": f"{time.monotonic() - start:.3f}"})
+
+
 class DjangoSaver(BaseCheckpointSaver[str]):
     """LangGraph checkpointer storing threads in this project's database through Django.
 
@@ -369,14 +380,13 @@ class DjangoSaver(BaseCheckpointSaver[str]):
             connection.ops.adapt_datetimefield_value(timezone.now()),
         ]
         n_blobs = len(blob_params) // 6
-        with connection.cursor() as cur:
-            if connection.vendor == "postgresql":
-                cur.execute(sql.put_postgresql(n_blobs), blob_params + cp_params)
-            else:
-                with transaction.atomic():
-                    if n_blobs:
-                        cur.execute(sql.insert_blobs(n_blobs), blob_params)
-                    cur.execute(sql.UPSERT_CHECKPOINT, cp_params)
+        if connection.vendor == "postgresql":
+            _write_postgresql(sql.put_postgresql(n_blobs), blob_params + cp_params)
+        else:
+            with transaction.atomic(), connection.cursor() as cur:
+                if n_blobs:
+                    cur.execute(sql.insert_blobs(n_blobs), blob_params)
+                cur.execute(sql.UPSERT_CHECKPOINT, cp_params)
         return {"configurable": {"thread_id": thread_id, "checkpoint_ns": checkpoint_ns, "checkpoint_id": checkpoint["id"]}}
 
     def _put_writes(
@@ -400,6 +410,9 @@ class DjangoSaver(BaseCheckpointSaver[str]):
                 *self.serde.dumps_typed(value),
             ]
         params = [p for row in rows.values() for p in row]
+        if connection.vendor == "postgresql":
+            _write_postgresql(sql.insert_writes(len(rows), upsert=upsert), params)
+            return
         with connection.cursor() as cur:
             cur.execute(sql.insert_writes(len(rows), upsert=upsert), params)
 
