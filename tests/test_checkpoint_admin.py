@@ -102,3 +102,12 @@ def test_non_staff_cannot_reach_the_thread_admin(client, owner) -> None:
     for url in (reverse(CHANGELIST), reverse("admin:sessions_app_checkpointthread_timeline")):
         assert client.get(url).status_code == 302
     assert client.post(reverse("admin:sessions_app_checkpointthread_fork"), {}).status_code == 302
+
+
+def test_conversation_admin_page_links_to_its_threads(admin_client, chat_session, saver) -> None:
+    url = reverse("admin:sessions_app_chatsession_change", args=[chat_session.pk])
+    assert "no LangGraph checkpoints" in admin_client.get(url).content.decode()
+    _run(build_pipeline(saver), str(chat_session.id), "hello")
+    html = admin_client.get(url).content.decode()
+    assert escape(reverse("admin:sessions_app_checkpointthread_timeline") + f"?thread_id={chat_session.id}") in html
+    assert "4 checkpoints, latest step 2" in html

@@ -23,7 +23,8 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import smart_split, unescape_string_literal
 
 from .. import services
@@ -119,6 +120,7 @@ class ChatSessionAdmin(CachedSessionAdminMixin, admin.ModelAdmin):
     readonly_fields = (
         "id", "status", "created_at", "last_active_at", "archived_at", "message_count", "last_seq", "messages_note",
         "cache_ttl_remaining",
+        "langgraph_threads",
     )
     fieldsets = (
         (None, {"fields": ("id", "owner", "title", "tenant", "status", "metadata")}),
@@ -127,6 +129,7 @@ class ChatSessionAdmin(CachedSessionAdminMixin, admin.ModelAdmin):
             {"fields": ("created_at", "last_active_at", "archived_at", "expires_at", "cache_ttl",
                         "cache_ttl_remaining", "message_count", "last_seq", "messages_note")},
         ),
+        ("LangGraph", {"fields": ("langgraph_threads",)}),
     )
 
     # --- changelist -------------------------------------------------------------------------
@@ -177,6 +180,24 @@ class ChatSessionAdmin(CachedSessionAdminMixin, admin.ModelAdmin):
             shown,
             session.message_count,
             url,
+        )
+
+    @admin.display(description="threads (thread_id = this session id)")
+    def langgraph_threads(self, session: ChatSession) -> str:
+        from ..checkpoint.selectors import threads_for_session
+        from .checkpoints import timeline_url
+
+        threads = list(threads_for_session(session_id=session.pk))
+        if not threads:
+            return "no LangGraph checkpoints"
+        return format_html_join(
+            mark_safe("<br>"),
+            '<a href="{}">{}{}</a>: {} checkpoints, latest step {}, updated {}',
+            (
+                (timeline_url(t.thread_id, t.checkpoint_ns), t.thread_id, f" [{t.checkpoint_ns}]" if t.checkpoint_ns else "",
+                 t.checkpoints, t.latest_step, t.updated_at)
+                for t in threads
+            ),
         )
 
     # --- delete through the service (single and bulk) --------------------------------------
