@@ -44,6 +44,12 @@ def _clean_caches() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings: object) -> None:
+    """Tests create many users; the production hasher costs ~0.3 s each on this machine."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
 def _fast_offline_model(settings: object) -> None:
     settings.CHATMEMORY_OFFLINE_TOKEN_DELAY_MS = 0  # type: ignore[attr-defined]
 
