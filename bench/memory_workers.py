@@ -142,6 +142,8 @@ def chatmemory(embedded: bool) -> dict[str, Any]:
             ) as copy:
                 for row in rows:
                     copy.write_row(row)
+            with connection.cursor() as cursor:  # fresh statistics, as for every store seeded here
+                cursor.execute("ANALYZE sessions_app_chatmessage")
         else:
             ChatMessage.objects.bulk_create(
                 [ChatMessage(session_id=s, seq=q, type=t, message=json.loads(m), content_text=c, created_at=d)
@@ -209,6 +211,9 @@ def peers() -> dict[str, Any]:
         with pg.cursor() as cur, cur.copy(sql) as copy:
             for row in rows:
                 copy.write_row(row)
+        # Fresh planner statistics after a bulk load (autovacuum may not have run yet): without
+        # them the floor's last-20 SELECT was planned badly and grew with the table.
+        pg.execute(f"ANALYZE {sql.split()[1]}")
 
     for length in LENGTHS:
         records = seed_records(length)
