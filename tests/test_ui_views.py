@@ -340,3 +340,11 @@ def test_xss_in_a_username_is_escaped(client):
     client.force_login(user)
     html = client.get(url("conversation_list")).content.decode()
     assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+@pytest.mark.parametrize("path", ["/no/such/page/", "/c/not-a-uuid/"])
+def test_unknown_urls_get_the_product_404_page(owner_client, path, settings):
+    settings.DEBUG = False
+    response = owner_client.get(path)
+    assert response.status_code == 404
+    assert b"Page not found" in response.content and b"chatmemory" in response.content
