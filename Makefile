@@ -20,7 +20,7 @@ $(VENV)/.installed: requirements.txt
 ## make run: install, migrate, create and print a local login, serve http://$(HOST):$(PORT)
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py ensure_local_user
+	$(PY) manage.py ensure_local_user --url http://$(HOST):$(PORT)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## make test: the whole suite on whatever DATABASE_URL / REDIS_URL configure (embedded default if unset)

@@ -15,8 +15,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--username", default="admin")
+        parser.add_argument("--url", default="http://127.0.0.1:8000", help="Where the server will listen (printed).")
 
-    def handle(self, *args: Any, username: str, **options: Any) -> None:
+    def handle(self, *args: Any, username: str, url: str, **options: Any) -> None:
         secret_file = Path(settings.VAR_DIR) / "local_login.txt"
         user_model = get_user_model()
         user = user_model.objects.filter(username=username).first()
@@ -33,7 +34,7 @@ class Command(BaseCommand):
             secret_file.chmod(0o600)
         self.stdout.write(
             self.style.SUCCESS(
-                f"\n  chatmemory is starting on http://127.0.0.1:8000\n"
+                f"\n  chatmemory is starting on {url}\n"
                 f"  Log in as  {username} / {password}   (staff: the admin is at /admin/)\n"
                 f"  or sign up as a new user on the login page.\n"
             )
