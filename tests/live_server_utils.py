@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -27,17 +28,22 @@ def gunicorn(env: dict[str, str], *, timeout: float = 20.0) -> Iterator[str]:
     """Run ``gunicorn chatmemory.wsgi`` with ``env`` on top of ours; yield its base URL; stop it."""
     port = free_port()
     full_env = {**os.environ, **env}
+    # The server's log goes to a file, never to an unread pipe: Django logs every 4xx, and once a
+    # 64 KiB pipe buffer is full every worker thread blocks in logging (the "read timeouts" a long
+    # fuzz run saw were exactly that).
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "chatmemory.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
          "--threads", "4", "--timeout", "30", "--log-level", "warning"],
-        cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+                log.seek(0)
+                raise RuntimeError(f"gunicorn exited: {log.read().decode(errors='replace')[-2000:]}")
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                     break
@@ -53,6 +59,7 @@ def gunicorn(env: dict[str, str], *, timeout: float = 20.0) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+        log.close()
 
 
 def http(method: str, url: str, *, body: bytes | None = None, headers: dict[str, str] | None = None,
