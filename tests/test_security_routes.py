@@ -92,11 +92,9 @@ def test_openapi_document_and_docs_page_need_login_or_token(owner, client):
 
 
 def test_health_needs_no_login(client):
-    try:
-        resolve("/health")
-    except Exception:  # noqa: BLE001
-        pytest.skip("the /health endpoint (cache engineer) is not on this branch yet")
-    assert client.get("/health").status_code in (200, 503)
+    resolve("/health")
+    response = client.get("/health")
+    assert response.status_code == 200 and response.json()["checks"]["database"]["ok"] is True
 
 
 def test_every_api_operation_is_documented_with_schemas_and_examples(owner, client):
