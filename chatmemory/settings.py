@@ -129,6 +129,12 @@ if os.environ.get("DATABASE_URL"):
         DATABASES["default"]["OPTIONS"].setdefault(
             "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 3, minimum=1)
         )
+        # Django turns psycopg's prepared statements off (prepare_threshold None); its own cursors
+        # bind client-side and never prepare anyway. Re-enabling them lets the hot statements of
+        # sessions_app.db (prepare=True) be prepared once per connection. Off behind a pooler in
+        # transaction mode that cannot keep prepared statements (PgBouncer < 1.21).
+        if env_bool("CHATMEMORY_PREPARED_STATEMENTS", True):
+            DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)  # psycopg's default
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

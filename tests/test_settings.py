@@ -63,6 +63,17 @@ def test_embedded_default_and_service_urls(tmp_path):
     assert "postgresql" in services.stdout and "RedisCache" in services.stdout and "False" in services.stdout
 
 
+def test_prepared_statements_switch():
+    expr = "settings.DATABASES['default']['OPTIONS'].get('prepare_threshold')"
+    pg = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/x"}
+    on = _settings_in_child(pg, expr)
+    assert on.returncode == 0, on.stderr
+    assert on.stdout.strip() == "5"  # hot statements (sessions_app.db) may be prepared
+    off = _settings_in_child({**pg, "CHATMEMORY_PREPARED_STATEMENTS": "false"}, expr)
+    assert off.returncode == 0, off.stderr
+    assert off.stdout.strip() == "None"  # Django's default: psycopg never prepares
+
+
 def test_malformed_debug_refuses_to_start(tmp_path):
     result = _settings_in_child({"DEBUG": "maybe", "CHATMEMORY_VAR_DIR": str(tmp_path)}, "settings.DEBUG")
     assert result.returncode != 0

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import binascii
 import json
-import time
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
-import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 from langchain_core.runnables import RunnableConfig
@@ -27,6 +25,7 @@ from langgraph.checkpoint.base import Checkpoint as LGCheckpoint
 from langgraph.checkpoint.serde.base import SerializerProtocol
 from langgraph.checkpoint.serde.types import _DeltaSnapshot
 
+from ..db import pg_execute, pg_fetchall
 from . import maintenance, sql
 from .dispatch import run_async, run_sync
 from .versions import next_version
@@ -43,34 +42,20 @@ def _fetch(query: str, params: Sequence[Any]) -> list[Sequence[Any]]:
     """Run a read on the current connection; on PostgreSQL with *binary* results.
 
     Django's cursor returns ``bytea`` in text (hex) form, twice the bytes to send and decode; a
-    checkpoint read is mostly blobs, so reads use the underlying psycopg connection's binary
-    cursor (same connection, same transaction). The statement still goes to Django's query log
-    when logging is on (``DEBUG``, ``assertNumQueries``).
+    checkpoint read is mostly blobs, so reads use a binary server-side-binding cursor on the same
+    connection (``sessions_app.db``; same transaction, still in Django's query log).
     """
     if connection.vendor != "postgresql":
         with connection.cursor() as cur:
             cur.execute(query, params)
             return cur.fetchall()
-    connection.ensure_connection()
-    start = time.monotonic()
-    # Django's connections default to client-side-binding cursors, which cannot return binary.
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cur:
-        cur.execute(query, params, prepare=False, binary=True)
-        rows = cur.fetchall()
-    if connection.queries_logged:
-        connection.queries_log.append({"sql": query, "time": f"{time.monotonic() - start:.3f}"})
-    return rows
+    return pg_fetchall(query, params, binary=True)
 
 
 def _write_postgresql(query: str, params: Sequence[Any]) -> None:
     """Run one write statement on PostgreSQL with server-side binding (``bytea`` parameters go as
     binary, not as escaped literals), on Django's connection and in its current transaction."""
-    connection.ensure_connection()
-    start = time.monotonic()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cur:
-        cur.execute(query, params, prepare=False)
-    if connection.queries_logged:
-        connection.queries_log.append({"sql": query, "time": f"{time.monotonic() - start:.3f}"})
+    pg_execute(query, params)
 
 
 class DjangoSaver(BaseCheckpointSaver[str]):

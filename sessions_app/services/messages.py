@@ -10,12 +10,14 @@ from django.utils import timezone
 from langchain_core.messages import BaseMessage
 
 from .. import cache
+from ..db import pg_fetchall
 from ..exceptions import InvalidInput, SessionGone, SessionReadOnly
 from ..models import ChatMessage, ChatSession
 from ..serialization import plain_text, to_record
 
 _SESSION_TABLE = ChatSession._meta.db_table
 _MESSAGE_TABLE = ChatMessage._meta.db_table
+_ACTIVE = str(ChatSession.Status.ACTIVE.value)
 
 
 def _reserve_seqs(session_id: uuid.UUID, count: int) -> int | None:
@@ -48,24 +50,28 @@ def _append_one_statement(
     single statement is atomic even in autocommit, and the UPDATE's row lock serializes
     concurrent appenders exactly like ``_reserve_seqs`` does. No row returned means the UPDATE
     matched nothing (deleted or archived session) and nothing was inserted.
+
+    Sent with server-side binding and prepared once per connection (``sessions_app.db``): the
+    ~300-character texts are not quoted into the SQL and the statement is not re-planned each turn.
     """
+    if not isinstance(session_id, uuid.UUID):  # server-side binding: send a uuid, not text
+        session_id = uuid.UUID(str(session_id))
     n = len(records)
     now = timezone.now()
     values = ", ".join(["(%s::int, %s::text, %s::text, %s::text)"] * n)
-    params: list[object] = [n, n, now, session_id, ChatSession.Status.ACTIVE, session_id, n, now]
+    params: list[object] = [n, n, now, session_id, _ACTIVE, session_id, n, now]
     for i, record in enumerate(records):
         params += [i + 1, record["type"], record_json[i], texts[i]]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH s AS (UPDATE {_SESSION_TABLE} SET last_seq = last_seq + %s, message_count = message_count + %s, "
-            f"last_active_at = %s WHERE id = %s AND status = %s RETURNING last_seq) "
-            f"INSERT INTO {_MESSAGE_TABLE} (session_id, seq, type, message, content_text, created_at) "
-            f"SELECT %s, s.last_seq - %s + v.i, v.type, v.message::jsonb, v.content_text, %s "
-            f"FROM s CROSS JOIN (VALUES {values}) AS v(i, type, message, content_text) RETURNING seq",
-            params,
-        )
-        seqs = sorted(int(row[0]) for row in cursor.fetchall())
-    return seqs
+    rows = pg_fetchall(
+        f"WITH s AS (UPDATE {_SESSION_TABLE} SET last_seq = last_seq + %s, message_count = message_count + %s, "
+        f"last_active_at = %s WHERE id = %s AND status = %s RETURNING last_seq) "
+        f"INSERT INTO {_MESSAGE_TABLE} (session_id, seq, type, message, content_text, created_at) "
+        f"SELECT %s, s.last_seq - %s + v.i, v.type, v.message::jsonb, v.content_text, %s "
+        f"FROM s CROSS JOIN (VALUES {values}) AS v(i, type, message, content_text) RETURNING seq",
+        params,
+        prepare=True,
+    )
+    return sorted(int(row[0]) for row in rows)
 
 
 def _raise_for_missing(session_id: uuid.UUID) -> None:

@@ -1,0 +1,59 @@
+"""Hot statements on PostgreSQL: psycopg 3 cursors on Django's own connection.
+
+Django's PostgreSQL backend gives client-side-binding cursors (``psycopg.ClientCursor``): every
+statement is sent as text with its parameters quoted in Python, parsed and planned anew by the
+server, and ``bytea`` comes back hex-encoded. For the few statements that run on every chat turn
+or checkpoint write this module uses a *server-side-binding* ``psycopg.Cursor`` on the same
+connection (so the same transaction, the same ``atomic()`` block): parameters travel separately
+(binary where asked), and with ``prepare=True`` the statement is prepared once per connection and
+then executed by name (psycopg's prepared-statement cache; see
+https://www.psycopg.org/psycopg3/docs/advanced/prepare.html).
+
+Everything Django's own cursors give is kept: errors are Django's (``connection.wrap_database_errors``
+turns ``psycopg.OperationalError`` into ``django.db.OperationalError``, which the 503 middleware
+maps), the connection is opened or re-checked as usual (``ensure_connection``; pytest-django's
+database blocker applies), and the statement goes to ``connection.queries_log`` when queries are
+logged (``DEBUG``, ``assertNumQueries``/``django_assert_num_queries`` count it).
+
+Preparing needs the connection's ``prepare_threshold`` not to be ``None`` (Django's default);
+``chatmemory/settings.py`` sets it unless ``CHATMEMORY_PREPARED_STATEMENTS=false`` (for a pooler in
+transaction mode that cannot keep per-connection prepared statements, PgBouncer < 1.21), in which
+case ``prepare=True`` is ignored by psycopg.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from django.db import connection
+
+
+@contextmanager
+def _logged(query: str) -> Iterator[psycopg.Cursor[Any]]:
+    connection.ensure_connection()
+    start = time.monotonic()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cur:
+        yield cur
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": query, "time": f"{time.monotonic() - start:.3f}"})
+
+
+def pg_fetchall(query: str, params: Sequence[Any], *, prepare: bool = False, binary: bool = False
+                ) -> list[tuple[Any, ...]]:
+    """Run one statement with server-side binding on Django's PostgreSQL connection; all its rows.
+
+    ``prepare=True`` prepares it on this connection the first time (then executes it by name);
+    ``binary=True`` asks for binary results (``bytea`` as bytes, no hex). Raises Django's
+    ``DatabaseError`` family. PostgreSQL only: callers branch on ``connection.vendor``.
+    """
+    with _logged(query) as cur:
+        cur.execute(query, params, prepare=prepare, binary=binary)
+        return cur.fetchall() if cur.description is not None else []
+
+
+def pg_execute(query: str, params: Sequence[Any], *, prepare: bool = False) -> None:
+    """``pg_fetchall`` for a statement whose rows are not needed."""
+    pg_fetchall(query, params, prepare=prepare)
