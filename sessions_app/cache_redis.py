@@ -13,6 +13,7 @@ SHA and re-loaded automatically after a Redis restart (``redis-py``'s ``Script``
 """
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -20,9 +21,11 @@ from typing import Any
 from django.core.cache import caches
 from django_redis import get_redis_connection
 
-from .cache import EPOCH_TTL, CachedWindow, SessionMeta, _records_from_entries, session_ttl, window_cap
+from .cache import EPOCH_TTL, CachedWindow, SessionMeta, session_ttl, window_cap
 
-# KEYS: meta, zset, epoch. ARGV: limit, touch (0/1). → {epoch} or {epoch, meta, last, first, entries}
+# KEYS: meta, zset, epoch. ARGV: limit, touch (0/1).
+# → {epoch} (not cached) or {epoch, meta, last, first, records}: ``records`` is the JSON array of
+# the range's records, built here so the client decodes one string; nil (a miss) if a seq is missing.
 _READ = """
 local e = redis.call('GET', KEYS[3]) or '0'
 local m = redis.call('HMGET', KEYS[1], 'ready', 'last_seq', 'lo', 'meta', 'ttl')
@@ -30,13 +33,20 @@ if not m[1] then return {e} end
 local last = tonumber(m[2])
 local first = last - tonumber(ARGV[1]) + 1
 if tonumber(m[3]) > first then first = tonumber(m[3]) end
-local entries = {}
-if first <= last then entries = redis.call('ZRANGEBYSCORE', KEYS[2], first, last) end
 if ARGV[2] == '1' then
   redis.call('EXPIRE', KEYS[1], m[5])
   redis.call('EXPIRE', KEYS[2], m[5])
 end
-return {e, m[4], last, first, entries}
+if first > last then return {e, m[4], last, first, '[]'} end
+local entries = redis.call('ZRANGEBYSCORE', KEYS[2], first, last)
+if #entries ~= last - first + 1 then return {e, m[4], last, first, false} end
+local parts = {}
+for i, member in ipairs(entries) do
+  local colon = string.find(member, ':', 1, true)
+  if tonumber(string.sub(member, 1, colon - 1)) ~= first + i - 1 then return {e, m[4], last, first, false} end
+  parts[i] = string.sub(member, colon + 1)
+end
+return {e, m[4], last, first, '[' .. table.concat(parts, ',') .. ']'}
 """
 
 # KEYS: meta, zset, epoch. ARGV: epoch, ttl, last_seq, lo, meta, cap, seq1, member1, … → 1 if stored
@@ -103,13 +113,8 @@ class RedisWindowStore:
         epoch = _text(reply[0])
         if len(reply) == 1:
             return CachedWindow(epoch, None, None)
-        meta = SessionMeta.from_json(reply[1])
-        last, first = int(reply[2]), int(reply[3])
-        entries = []
-        for member in reply[4]:
-            seq, _, raw = _text(member).partition(":")
-            entries.append((int(seq), raw))
-        return CachedWindow(epoch, meta, _records_from_entries(entries, first, last), last)
+        records = None if reply[4] is None else json.loads(reply[4])
+        return CachedWindow(epoch, SessionMeta.from_json(reply[1]), records, int(reply[2]))
 
     def fill(self, session_id: uuid.UUID, *, epoch: str, meta: SessionMeta, last_seq: int, lo: int,
              entries: Sequence[tuple[int, str]]) -> bool:
