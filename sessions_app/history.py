@@ -87,6 +87,21 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
             self._epoch = window.epoch
         self.session = self._load_session(user)
 
+    @classmethod
+    def from_session(cls, session: ChatSession, *, cache: bool = True) -> DjangoChatMessageHistory:
+        """The history of a session the caller has already read through the ownership gate.
+
+        For views and endpoints that hold the caller's ``ChatSession`` (``selectors.
+        session_get_for_user``): no second gate, no query and no cache call here. ``session`` is
+        used as given (a snapshot); writes still check the database (``SessionGone``/``SessionReadOnly``).
+        """
+        history = cls.__new__(cls)
+        history.use_cache = cache
+        history.session_id = session.pk
+        history._epoch = None  # unknown: a cache miss re-reads the session before filling
+        history.session = session
+        return history
+
     def _load_session(self, user: Any) -> ChatSession:
         if user is not None:
             return selectors.session_get_for_user(session_id=self.session_id, user=user)

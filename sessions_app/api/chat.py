@@ -108,7 +108,7 @@ def chat(request: HttpRequest, session_id: uuid.UUID, payload: ChatIn) -> Any:
     retry_after = chat_rate_limit_retry_after(user_id=request.auth.pk)
     if retry_after is not None:
         raise RateLimited(retry_after)
-    history = DjangoChatMessageHistory(session.pk, user=request.auth)
+    history = DjangoChatMessageHistory.from_session(session)  # the gate above already ran
     turn = ChatTurn(history=history, text=payload.message)
     if "text/event-stream" in request.headers.get("Accept", ""):
         response = StreamingHttpResponse(_events(turn, session.pk), content_type="text/event-stream; charset=utf-8")
