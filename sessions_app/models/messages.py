@@ -30,7 +30,11 @@ class ChatMessage(models.Model):
     ``services.messages_append``), never ``created_at``.
     """
 
-    session = models.ForeignKey("sessions_app.ChatSession", on_delete=models.CASCADE, related_name="messages")
+    # No index of its own: the (session, seq) unique constraint's index leads with it and serves every
+    # per-session lookup; a second index would only cost every append (and storage).
+    session = models.ForeignKey(
+        "sessions_app.ChatSession", on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     seq = models.PositiveBigIntegerField()
     type = models.CharField(max_length=32)
     message = models.JSONField()

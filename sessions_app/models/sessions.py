@@ -52,8 +52,9 @@ class ChatSession(models.Model):
         ARCHIVED = "archived", "Archived"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name="session id")
+    # No index of its own: ``chatsession_owner_recent_idx`` (owner, -last_active_at) leads with it.
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_sessions"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_sessions", db_index=False
     )
     tenant = models.CharField(max_length=64, blank=True, default="", help_text="Optional tenant key.")
     title = models.CharField(max_length=200, blank=True, default="")
