@@ -1,13 +1,16 @@
 """Shared plumbing of the retention commands: options, tqdm progress bars, the closing summary."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from tqdm import tqdm
 
-from sessions_app.services.retention import StepSummary
+from sessions_app.services.retention import StepSummary, retention_candidates
 
 
 class RetentionCommand(BaseCommand):
@@ -53,3 +56,36 @@ class RetentionCommand(BaseCommand):
         if seconds is not None:
             tail = f" in {seconds:.1f} s" + tail
         self.stdout.write(self.style.SUCCESS(f"Done{tail}."))
+
+
+class RetentionStepCommand(RetentionCommand):
+    """One retention step with ``--days N`` (default: a setting; 0 there switches the step off).
+
+    Subclasses name the ``step`` (also the command's name, hence the audit actor
+    ``command:<step>``), the ``days_setting`` and the service that runs the step (``run_step``,
+    e.g. ``staticmethod(retention_archive_inactive)``).
+    """
+
+    step: str
+    days_setting: str
+    run_step: Callable[..., StepSummary]
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument("--days", type=int, default=None, help=f"Default: {self.days_setting}.")
+
+    def handle(self, *args: Any, days: int | None, dry_run: bool, batch_size: int | None, verbosity: int,
+               **options: Any) -> None:
+        if days is not None and days < 1:
+            raise CommandError("--days must be at least 1")
+        started, now = time.monotonic(), timezone.now()
+        effective = days if days is not None else getattr(settings, self.days_setting)
+        progress = None
+        if effective > 0:
+            total = retention_candidates(self.step, days=effective, now=now).count()
+            progress = self.progress_factory(verbosity)(self.step, total)
+        step = self.run_step(
+            actor=f"command:{self.step}", days=days, now=now, dry_run=dry_run, batch_size=batch_size,
+            progress=progress,
+        )
+        self.write_summary([step], dry_run=dry_run, seconds=time.monotonic() - started)
