@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from .. import cache
@@ -75,28 +75,18 @@ def sessions_delete(
     then the checkpoints of their threads, then the sessions. Ids already gone are skipped
     (idempotent); nothing is audited when nothing was deleted. Keep batches to a few thousand ids.
     """
-    qs = ChatSession.objects.filter(pk__in=list(session_ids))
-    if extra_filter is not None:
-        qs = qs.filter(extra_filter)
-    ids = tuple(qs.select_for_update().order_by("pk").values_list("pk", flat=True))
+    ids = _lock(ChatSession.objects.filter(pk__in=list(session_ids)), extra_filter)
     if not ids:
         return DeleteResult(session_ids=())
     messages, _ = ChatMessage.objects.filter(session_id__in=ids).delete()
     states, _ = SessionState.objects.filter(session_id__in=ids).delete()
     checkpoints = delete_checkpoints(ids)
     ChatSession.objects.filter(pk__in=ids).delete()
-    result = DeleteResult(session_ids=ids, messages=messages, state_versions=states, checkpoints=checkpoints)
-    audit_record(
-        action=action,
-        actor=actor,
-        session_id=ids[0] if len(ids) == 1 else None,
-        session_ids=ids if len(ids) > 1 else (),
-        sessions=len(ids),
-        messages=messages,
+    _audit_and_evict(
+        ids, action=action, actor=actor, messages=messages,
         details={"state_versions": states, "checkpoints": checkpoints, **(details or {})},
     )
-    evict_cached_sessions(ids)
-    return result
+    return DeleteResult(session_ids=ids, messages=messages, state_versions=states, checkpoints=checkpoints)
 
 
 @transaction.atomic
@@ -114,26 +104,10 @@ def sessions_archive(
     it twice changes nothing the second time). ``extra_filter`` is re-checked under the row
     lock (retention passes "still inactive since the cutoff").
     """
-    now = now or timezone.now()
-    qs = ChatSession.objects.filter(pk__in=list(session_ids), status=ChatSession.Status.ACTIVE)
-    if extra_filter is not None:
-        qs = qs.filter(extra_filter)
-    ids = tuple(qs.select_for_update().order_by("pk").values_list("pk", flat=True))
-    if not ids:
-        return ()
-    ChatSession.objects.filter(pk__in=ids).update(status=ChatSession.Status.ARCHIVED, archived_at=now)
-    messages = ChatSession.objects.filter(pk__in=ids).aggregate(n=Sum("message_count"))["n"] or 0
-    audit_record(
-        action=AuditLogEntry.Action.ARCHIVE,
-        actor=actor,
-        session_id=ids[0] if len(ids) == 1 else None,
-        session_ids=ids if len(ids) > 1 else (),
-        sessions=len(ids),
-        messages=messages,
-        details=details,
+    return _set_status(
+        session_ids, ChatSession.Status.ACTIVE, extra_filter, action=AuditLogEntry.Action.ARCHIVE, actor=actor,
+        details=details, status=ChatSession.Status.ARCHIVED, archived_at=now or timezone.now(),
     )
-    evict_cached_sessions(ids)
-    return ids
 
 
 @transaction.atomic
@@ -143,21 +117,49 @@ def sessions_unarchive(*, session_ids: Sequence[uuid.UUID], actor: Actor) -> tup
     Returns the ids actually unarchived (idempotent). ``last_active_at`` is set to now, so
     retention does not archive them again on its next run.
     """
-    qs = ChatSession.objects.filter(pk__in=list(session_ids), status=ChatSession.Status.ARCHIVED)
-    ids = tuple(qs.select_for_update().order_by("pk").values_list("pk", flat=True))
-    if not ids:
-        return ()
-    ChatSession.objects.filter(pk__in=ids).update(
-        status=ChatSession.Status.ACTIVE, archived_at=None, last_active_at=timezone.now()
+    return _set_status(
+        session_ids, ChatSession.Status.ARCHIVED, None, action=AuditLogEntry.Action.UNARCHIVE, actor=actor,
+        details=None, status=ChatSession.Status.ACTIVE, archived_at=None, last_active_at=timezone.now(),
     )
-    messages = ChatSession.objects.filter(pk__in=ids).aggregate(n=Sum("message_count"))["n"] or 0
+
+
+def _lock(qs: QuerySet[ChatSession], extra_filter: Q | None) -> tuple[uuid.UUID, ...]:
+    """Lock the rows of ``qs`` still matching ``extra_filter`` (``SELECT … FOR UPDATE``, in primary-key
+    order so that concurrent batches cannot deadlock); return their ids."""
+    if extra_filter is not None:
+        qs = qs.filter(extra_filter)
+    return tuple(qs.select_for_update().order_by("pk").values_list("pk", flat=True))
+
+
+def _audit_and_evict(
+    ids: tuple[uuid.UUID, ...], *, action: str, actor: Actor, messages: int, details: dict[str, Any] | None,
+) -> None:
+    """One audit entry for the batch (``session_id`` for one session, ``session_ids`` for more); evict them."""
     audit_record(
-        action=AuditLogEntry.Action.UNARCHIVE,
+        action=action,
         actor=actor,
         session_id=ids[0] if len(ids) == 1 else None,
         session_ids=ids if len(ids) > 1 else (),
         sessions=len(ids),
         messages=messages,
+        details=details,
     )
     evict_cached_sessions(ids)
+
+
+def _set_status(
+    session_ids: Sequence[uuid.UUID], current: str, extra_filter: Q | None, *, action: str, actor: Actor,
+    details: dict[str, Any] | None, **fields: Any,
+) -> tuple[uuid.UUID, ...]:
+    """Update ``fields`` of the sessions among ``session_ids`` whose status is ``current``; audit; evict.
+
+    The archive/unarchive twin of ``sessions_delete``; returns the ids changed (the caller holds
+    the transaction).
+    """
+    ids = _lock(ChatSession.objects.filter(pk__in=list(session_ids), status=current), extra_filter)
+    if not ids:
+        return ()
+    ChatSession.objects.filter(pk__in=ids).update(**fields)
+    messages = ChatSession.objects.filter(pk__in=ids).aggregate(n=Sum("message_count"))["n"] or 0
+    _audit_and_evict(ids, action=action, actor=actor, messages=messages, details=details)
     return ids

@@ -85,6 +85,18 @@ def _batch_size(batch_size: int | None) -> int:
     return batch_size or settings.CHATMEMORY_RETENTION_BATCH_SIZE
 
 
+def _step_batches(
+    summary: StepSummary, qs: QuerySet[ChatSession], batch_size: int | None, progress: Progress | None,
+) -> Iterator[list[uuid.UUID]]:
+    """``_id_batches`` for a step's loop: once the loop body has handled a batch, count it in
+    ``summary.batches`` and report its sessions to ``progress`` (a batch that raised is not counted)."""
+    for ids in _id_batches(qs, _batch_size(batch_size)):
+        yield ids
+        summary.batches += 1
+        if progress:
+            progress(len(ids))
+
+
 def _dry_run_counts(summary: StepSummary, qs: QuerySet[ChatSession], progress: Progress | None) -> StepSummary:
     agg = qs.aggregate(n=Count("pk"), m=Sum("message_count"))
     summary.sessions, summary.messages = agg["n"], agg["m"] or 0
@@ -101,15 +113,12 @@ def _delete_step(
     qs = ChatSession.objects.filter(condition)
     if dry_run:
         return _dry_run_counts(summary, qs, progress)
-    for ids in _id_batches(qs, _batch_size(batch_size)):
+    for ids in _step_batches(summary, qs, batch_size, progress):
         result = sessions_delete(session_ids=ids, actor=actor, action=action, extra_filter=condition, details=details)
-        summary.batches += 1
         summary.sessions += result.sessions
         summary.messages += result.messages
         summary.state_versions += result.state_versions
         summary.checkpoints += result.checkpoints
-        if progress:
-            progress(len(ids))
     return summary
 
 
@@ -170,15 +179,12 @@ def retention_archive_inactive(
     qs = ChatSession.objects.filter(condition)
     if dry_run:
         return _dry_run_counts(summary, qs, progress)
-    for ids in _id_batches(qs, _batch_size(batch_size)):
+    for ids in _step_batches(summary, qs, batch_size, progress):
         archived = sessions_archive(
             session_ids=ids, actor=actor, extra_filter=condition, now=now, details={"inactive_days": days}
         )
-        summary.batches += 1
         summary.sessions += len(archived)
         summary.messages += ChatSession.objects.filter(pk__in=archived).aggregate(m=Sum("message_count"))["m"] or 0
-        if progress:
-            progress(len(ids))
     return summary
 
 
@@ -220,7 +226,7 @@ def retention_prune_state(
     """Keep only the newest K untagged state versions of sessions that ask for it in metadata."""
     summary = StepSummary(step="prune_state")
     qs = ChatSession.objects.filter(metadata__has_key=KEEP_STATE_KEY)
-    for ids in _id_batches(qs, _batch_size(batch_size)):
+    for ids in _step_batches(summary, qs, batch_size, progress):
         pruned: dict[uuid.UUID, int] = {}
         for pk, metadata in ChatSession.objects.filter(pk__in=ids).values_list("pk", "metadata"):
             keep = keep_state_versions(metadata)
@@ -245,11 +251,8 @@ def retention_prune_state(
                 action=AuditLogEntry.Action.PRUNE_STATE, actor=actor, session_ids=list(pruned),
                 sessions=len(pruned), details={"state_versions": sum(pruned.values())},
             )
-        summary.batches += 1
         summary.sessions += len(pruned)
         summary.state_versions += sum(pruned.values())
-        if progress:
-            progress(len(ids))
     return summary
 
 
