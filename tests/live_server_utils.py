@@ -1,4 +1,9 @@
-"""Start a real gunicorn serving chatmemory on a free loopback port, for tests that need one."""
+"""Real servers for tests: this app under gunicorn on a free loopback port, and a small HTTP client.
+
+One way to start them (``gunicorn_server``), used by ``gunicorn`` here and by
+``cache_fixtures.app_server``: bind 127.0.0.1 on a free port, log to a temporary FILE, wait for
+readiness with a bounded loop, and always stop the process (terminate, then kill after a timeout).
+"""
 from __future__ import annotations
 
 import os
@@ -9,57 +14,90 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import IO
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
     """A loopback port nothing listens on right now."""
-    with socket.socket() as s:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-@contextmanager
-def gunicorn(env: dict[str, str], *, timeout: float = 20.0) -> Iterator[str]:
-    """Run ``gunicorn chatmemory.wsgi`` with ``env`` on top of ours; yield its base URL; stop it."""
-    port = free_port()
-    full_env = {**os.environ, **env}
-    # The server's log goes to a file, never to an unread pipe: Django logs every 4xx, and once a
-    # 64 KiB pipe buffer is full every worker thread blocks in logging (the "read timeouts" a long
-    # fuzz run saw were exactly that).
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "chatmemory.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "--threads", "4", "--timeout", "30", "--log-level", "warning"],
-        cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=log,
-    )
-    base = f"http://127.0.0.1:{port}"
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate ``proc`` and wait for it; kill it if it has not exited after 10 s."""
+    proc.terminate()
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                log.seek(0)
-                raise RuntimeError(f"gunicorn exited: {log.read().decode(errors='replace')[-2000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start in time") from None
-                time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def accepts_connections(base: str) -> bool:
+    """Whether something accepts TCP connections at ``base`` (``http://host:port``)."""
+    url = urlsplit(base)
+    try:
+        with socket.create_connection((url.hostname, url.port or 80), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _tail(log: IO[bytes]) -> str:
+    log.seek(0)
+    return log.read().decode(errors="replace")[-3000:]
+
+
+@contextmanager
+def gunicorn_server(
+    env: dict[str, str], *, ready: Callable[[str], bool] = accepts_connections, workers: int = 1, threads: int = 4,
+    worker_timeout: int = 30, graceful_timeout: int | None = None, start_timeout: float = 20.0,
+) -> Iterator[str]:
+    """Run ``gunicorn chatmemory.wsgi`` (gthread workers) with exactly ``env`` on a free loopback port.
+
+    Yields the base URL once ``ready(base)`` is true; raises ``RuntimeError`` with the end of the
+    server's log if it exits first or is not ready within ``start_timeout`` seconds. The server's
+    output goes to a temporary file, never to an unread pipe: Django logs every 4xx, and once a
+    64 KiB pipe buffer is full every worker thread blocks in logging (the "read timeouts" a long
+    fuzz run saw were exactly that). The process is stopped however the block ends.
+    """
+    port = free_port()
+    argv = [
+        sys.executable, "-m", "gunicorn", "chatmemory.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+        "--timeout", str(worker_timeout), "--log-level", "warning",
+    ]
+    if graceful_timeout is not None:
+        argv += ["--graceful-timeout", str(graceful_timeout)]
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        log.close()
+            deadline = time.monotonic() + start_timeout
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"gunicorn exited with {proc.returncode}: {_tail(log)}")
+                if ready(base):
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn was not ready in {start_timeout}s: {_tail(log)}")
+                time.sleep(0.1)
+            yield base
+        finally:
+            stop_process(proc)
+
+
+def gunicorn(env: dict[str, str], *, timeout: float = 20.0) -> AbstractContextManager[str]:
+    """One worker with ``env`` on top of ours (see ``server_env_for_test_db``); ready once it accepts
+    connections; yields its base URL and stops it."""
+    return gunicorn_server({**os.environ, **env}, start_timeout=timeout)
 
 
 def http(method: str, url: str, *, body: bytes | None = None, headers: dict[str, str] | None = None,
@@ -73,14 +111,23 @@ def http(method: str, url: str, *, body: bytes | None = None, headers: dict[str,
         return exc.code, dict(exc.headers), exc.read()
 
 
+def children_database_url() -> str:
+    """The URL of the PostgreSQL database this test run uses (``test_<name>``), for child processes."""
+    from django.db import connection
+
+    d = connection.settings_dict
+    user = d.get("USER") or "postgres"
+    password = f":{d['PASSWORD']}" if d.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{d.get('HOST') or '127.0.0.1'}:{d.get('PORT') or 5432}/{d['NAME']}"
+
+
 def server_env_for_test_db(extra: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for a server process sharing this test run's database (and Redis db)."""
     from django.db import connection
 
-    db = connection.settings_dict
     env = {"DEBUG": "false", "SECRET_KEY": "test-only-secret", "CHATMEMORY_OFFLINE_TOKEN_DELAY_MS": "0"}
     if connection.vendor == "postgresql":
-        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        env["DATABASE_URL"] = children_database_url()
     else:
-        env["SQLITE_PATH"] = str(db["NAME"])
+        env["SQLITE_PATH"] = str(connection.settings_dict["NAME"])
     return {**env, **(extra or {})}

@@ -17,8 +17,9 @@ from sessions_app.history import DjangoChatMessageHistory
 from sessions_app.llm import OfflineChatModel
 from sessions_app.models import ChatMessage, ChatSession
 
-from .cache_fixtures import RedisProcess, children_database_url
+from .cache_fixtures import RedisProcess
 from .factories import ChatSessionFactory, UserFactory
+from .live_server_utils import children_database_url
 
 
 @pytest.fixture

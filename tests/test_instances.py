@@ -17,8 +17,9 @@ from sessions_app import services
 from sessions_app.history import DjangoChatMessageHistory
 from sessions_app.models import ChatMessage, ChatSession
 
-from .cache_fixtures import app_server, child_env, children_database_url, http
+from .cache_fixtures import app_server, child_env, http
 from .factories import UserFactory
+from .live_server_utils import children_database_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
