@@ -149,23 +149,26 @@ def bench_depth(runner: Runner, deep: int) -> dict[str, float]:
     return result
 
 
-def bench_graph(saver: Any, *, is_async: bool, invokes: int) -> tuple[float, str]:
-    from langchain_core.messages import AIMessage, HumanMessage
-    from langgraph.graph import END, START, MessagesState, StateGraph
+def _two_node_graph(saver: Any) -> Any:
+    """START → first → second → END over ``MessagesState``; each node appends one AI message."""
+    from langchain_core.messages import AIMessage
 
-    def first(state: MessagesState) -> dict[str, Any]:
-        return {"messages": [AIMessage(f"first: {TEXT}")]}
+    from sessions_app.graphs import linear_graph  # LangGraph only: runs in the lgcd virtualenv too
 
-    def second(state: MessagesState) -> dict[str, Any]:
-        return {"messages": [AIMessage(f"second: {TEXT}")]}
+    return linear_graph(saver, [
+        ("first", lambda state: {"messages": [AIMessage(f"first: {TEXT}")]}),
+        ("second", lambda state: {"messages": [AIMessage(f"second: {TEXT}")]}),
+    ])
 
-    builder = StateGraph(MessagesState)
-    builder.add_node("first", first)
-    builder.add_node("second", second)
-    builder.add_edge(START, "first")
-    builder.add_edge("first", "second")
-    builder.add_edge("second", END)
-    graph = builder.compile(checkpointer=saver)
+
+def bench_graph(
+    saver: Any, *, is_async: bool, invokes: int, loop: asyncio.AbstractEventLoop | None = None,
+) -> tuple[float, str]:
+    """Invokes per second of ``_two_node_graph``, ``invokes`` turns on one new thread; async savers
+    run on ``loop`` (the saver's own, for one bound to its loop) or a new one."""
+    from langchain_core.messages import HumanMessage
+
+    graph = _two_node_graph(saver)
     thread_id = f"graph-{uuid.uuid4()}"
     config = {"configurable": {"thread_id": thread_id}}
     start = time.perf_counter()
@@ -173,7 +176,7 @@ def bench_graph(saver: Any, *, is_async: bool, invokes: int) -> tuple[float, str
         async def run() -> None:
             for i in range(invokes):
                 await graph.ainvoke({"messages": [HumanMessage(f"{i}: {TEXT}")]}, config)
-        asyncio.new_event_loop().run_until_complete(run())
+        (loop or asyncio.new_event_loop()).run_until_complete(run())
     else:
         for i in range(invokes):
             graph.invoke({"messages": [HumanMessage(f"{i}: {TEXT}")]}, config)
@@ -303,39 +306,14 @@ def worker(target: str, handle: str, quick: bool) -> dict[str, Any]:
         result[f"ops{n}"] = bench_ops(runner, n, calls)
     if target in DEPTH_TARGETS:
         result["depth"] = bench_depth(runner, deep)
-    if target == "postgres_async":
-        # AsyncPostgresSaver is bound to its loop: run the graph on it.
-        rate, thread_id = _bench_graph_on_loop(saver, runner.loop, invokes)
-    else:
-        rate, thread_id = bench_graph(saver, is_async=is_async, invokes=invokes)
+    # AsyncPostgresSaver is bound to its loop: run the graph on it.
+    loop = runner.loop if target == "postgres_async" else None
+    rate, thread_id = bench_graph(saver, is_async=is_async, invokes=invokes, loop=loop)
     result["invokes_per_s"] = rate
     result["bytes_per_checkpoint"] = stored_bytes(target, thread_id, handle)
     for fn in cleanup:
         fn()
     return result
-
-
-def _bench_graph_on_loop(saver: Any, loop: asyncio.AbstractEventLoop, invokes: int) -> tuple[float, str]:
-    from langchain_core.messages import AIMessage, HumanMessage
-    from langgraph.graph import END, START, MessagesState, StateGraph
-
-    builder = StateGraph(MessagesState)
-    builder.add_node("first", lambda s: {"messages": [AIMessage(f"first: {TEXT}")]})
-    builder.add_node("second", lambda s: {"messages": [AIMessage(f"second: {TEXT}")]})
-    builder.add_edge(START, "first")
-    builder.add_edge("first", "second")
-    builder.add_edge("second", END)
-    graph = builder.compile(checkpointer=saver)
-    thread_id = f"graph-{uuid.uuid4()}"
-    config = {"configurable": {"thread_id": thread_id}}
-
-    async def run() -> None:
-        for i in range(invokes):
-            await graph.ainvoke({"messages": [HumanMessage(f"{i}: {TEXT}")]}, config)
-
-    start = time.perf_counter()
-    loop.run_until_complete(run())
-    return round(invokes / (time.perf_counter() - start), 1), thread_id
 
 
 # ----------------------------------------------------------------------------------------------

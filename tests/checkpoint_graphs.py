@@ -15,8 +15,10 @@ from typing import Annotated, Any, TypedDict
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langgraph.channels.delta import DeltaChannel
-from langgraph.graph import END, START, MessagesState, StateGraph
+from langgraph.graph import MessagesState
 from langgraph.types import interrupt
+
+from sessions_app.graphs import linear_graph
 
 
 def build_pipeline(checkpointer: Any, *, interrupt_before: Sequence[str] = ()) -> Any:
@@ -28,13 +30,7 @@ def build_pipeline(checkpointer: Any, *, interrupt_before: Sequence[str] = ()) -
     def review(state: MessagesState) -> dict[str, Any]:
         return {"messages": [AIMessage(f"reviewed ({len(state['messages'])} messages)")]}
 
-    builder = StateGraph(MessagesState)
-    builder.add_node("draft", draft)
-    builder.add_node("review", review)
-    builder.add_edge(START, "draft")
-    builder.add_edge("draft", "review")
-    builder.add_edge("review", END)
-    return builder.compile(checkpointer=checkpointer, interrupt_before=list(interrupt_before))
+    return linear_graph(checkpointer, [("draft", draft), ("review", review)], interrupt_before=interrupt_before)
 
 
 def build_approval(checkpointer: Any) -> Any:
@@ -47,13 +43,7 @@ def build_approval(checkpointer: Any) -> Any:
         answer = interrupt({"question": state["messages"][-1].content})
         return {"messages": [HumanMessage(f"answer: {answer}")]}
 
-    builder = StateGraph(MessagesState)
-    builder.add_node("propose", propose)
-    builder.add_node("approve", approve)
-    builder.add_edge(START, "propose")
-    builder.add_edge("propose", "approve")
-    builder.add_edge("approve", END)
-    return builder.compile(checkpointer=checkpointer)
+    return linear_graph(checkpointer, [("propose", propose), ("approve", approve)])
 
 
 def _concat(state: list[str], writes: Sequence[list[str]]) -> list[str]:
@@ -71,11 +61,7 @@ def build_delta_counter(checkpointer: Any) -> Any:
     def step(state: DeltaState) -> dict[str, Any]:
         return {"items": [f"item-{state.get('count', 0)}"], "count": 1}
 
-    builder = StateGraph(DeltaState)
-    builder.add_node("step", step)
-    builder.add_edge(START, "step")
-    builder.add_edge("step", END)
-    return builder.compile(checkpointer=checkpointer)
+    return linear_graph(checkpointer, [("step", step)], state_schema=DeltaState)
 
 
 def messages_as_text(messages: list[AnyMessage]) -> list[str]:
