@@ -48,8 +48,14 @@ fuzz: install
 	CHATMEMORY_FUZZ_EXAMPLES=$${CHATMEMORY_FUZZ_EXAMPLES:-200} CHATMEMORY_FUZZ_PHASES=examples,coverage,fuzzing,stateful \
 		$(PY) -m pytest tests/test_api_fuzz.py -s $(PYTEST_ARGS)
 
+## make lint: ruff (with the DJ and DTZ rules) over the tree, then mypy with django-stubs over the app;
+## both always run, and the target fails if either found something. Tools pinned in requirements-dev.txt.
 lint: install
-	$(PY) -m ruff check . && $(PY) -m mypy sessions_app chatmemory
+	$(PIP) install --quiet -r requirements-dev.txt
+	status=0; \
+	$(PY) -m ruff check . || status=1; \
+	$(PY) -m mypy sessions_app chatmemory || status=1; \
+	exit $$status
 
 clean:
 	rm -rf var/ staticfiles/ .pytest_cache
