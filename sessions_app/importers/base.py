@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from langchain_core.messages import BaseMessage
 
@@ -29,6 +29,19 @@ def describe_place(*, index: int | None = None, source_id: Any = None, message: 
     if message is not None:
         parts.append(f"message {message}")
     return ", ".join(parts)
+
+
+class ConversationPlace(TypedDict):
+    """A conversation's place in the file, as keyword arguments of ``ImportFormatError``."""
+
+    index: int
+    source_id: Any
+
+
+class MessagePlace(ConversationPlace):
+    """A message's place: also the keyword arguments of ``clean_text``."""
+
+    message: int
 
 
 class ImportFormatError(InvalidInput):

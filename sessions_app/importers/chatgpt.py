@@ -27,11 +27,19 @@ Timestamps are Unix seconds (floats) and become aware UTC datetimes.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-from .base import TITLE_MAX, ImportFormatError, ParsedConversation, clean_text, title_from
+from .base import (
+    TITLE_MAX,
+    ConversationPlace,
+    ImportFormatError,
+    MessagePlace,
+    ParsedConversation,
+    clean_text,
+    title_from,
+)
 
 FORMAT = "chatgpt"
 ROLES = ("user", "assistant", "system", "tool")
@@ -60,7 +68,7 @@ def parse_chatgpt(record: Any, *, index: int) -> ParsedConversation:
     times: list[datetime | None] = []
     skipped = 0
     for number, node in enumerate((n for n in branch if n.get("message") is not None), start=1):
-        where = {"index": index, "source_id": source_id, "message": number}
+        where: MessagePlace = {"index": index, "source_id": source_id, "message": number}
         built = _message(node, where=where)
         if built is None:
             skipped += 1
@@ -90,10 +98,10 @@ def parse_chatgpt(record: Any, *, index: int) -> ParsedConversation:
 
 def _branch(mapping: dict[str, Any], current: Any, *, index: int, source_id: str) -> list[dict[str, Any]]:
     """The nodes from the root to ``current`` (or to the newest leaf), root first."""
-    where = {"index": index, "source_id": source_id}
-    for node_id, node in mapping.items():
+    where: ConversationPlace = {"index": index, "source_id": source_id}
+    for key, node in mapping.items():
         if not isinstance(node, dict):
-            raise ImportFormatError(f'node "{node_id}" is not an object', **where)
+            raise ImportFormatError(f'node "{key}" is not an object', **where)
     if current is None:
         roots = [key for key, node in mapping.items() if node.get("parent") in (None, "")]
         if not roots:
@@ -125,7 +133,7 @@ def _branch(mapping: dict[str, Any], current: Any, *, index: int, source_id: str
     return path
 
 
-def _message(node: dict[str, Any], *, where: dict[str, Any]) -> tuple[BaseMessage, datetime | None] | None:
+def _message(node: dict[str, Any], *, where: MessagePlace) -> tuple[BaseMessage, datetime | None] | None:
     message = node.get("message")
     if message is None:
         return None
@@ -138,7 +146,9 @@ def _message(node: dict[str, Any], *, where: dict[str, Any]) -> tuple[BaseMessag
         raise ImportFormatError(f'node "{node_id}": missing "author.role"', **where)
     if role not in ROLES:
         raise ImportFormatError(f'node "{node_id}": unknown role "{role}" (known: {", ".join(ROLES)})', **where)
-    meta = message.get("metadata") if isinstance(message.get("metadata"), dict) else {}
+    meta = message.get("metadata")
+    if not isinstance(meta, dict):
+        meta = {}
     if meta.get("is_visually_hidden_from_conversation") or role == "tool":
         return None
     if role == "assistant" and message.get("recipient", "all") not in ("all", None):
@@ -179,5 +189,5 @@ def _time(value: Any) -> datetime | None:
     return None
 
 
-def _raise(reason: str, where: dict[str, Any]) -> Any:
+def _raise(reason: str, where: ConversationPlace) -> NoReturn:
     raise ImportFormatError(reason, **where)

@@ -28,7 +28,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
-from .base import ImportFormatError, ParsedConversation, clean_text, title_from
+from .base import ImportFormatError, MessagePlace, ParsedConversation, clean_text, title_from
 
 FORMAT = "sharegpt"
 
@@ -64,7 +64,7 @@ def parse_sharegpt(record: Any, *, index: int) -> ParsedConversation:
     messages: list[BaseMessage] = []
     pending_call: str | None = None
     for number, turn in enumerate(turns, start=1):
-        where = {"index": index, "source_id": source_id, "message": number}
+        where: MessagePlace = {"index": index, "source_id": source_id, "message": number}
         if not isinstance(turn, dict):
             raise ImportFormatError(f"expected an object, got {_json_type(turn)}", **where)
         role = turn.get("from")
@@ -97,7 +97,7 @@ def parse_sharegpt(record: Any, *, index: int) -> ParsedConversation:
     )
 
 
-def _function_call(text: str, *, call_id: str, where: dict[str, Any]) -> AIMessage:
+def _function_call(text: str, *, call_id: str, where: MessagePlace) -> AIMessage:
     try:
         call = json.loads(text)
     except ValueError:
