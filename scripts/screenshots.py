@@ -60,16 +60,14 @@ def seed() -> str:
 
     sys.path.insert(0, str(BASE_DIR))
     django.setup()
+    from datetime import timedelta
+
     from django.contrib.auth import get_user_model
+    from django.utils import timezone
 
     from sessions_app import services
     from sessions_app.chat import ChatTurn
     from sessions_app.history import DjangoChatMessageHistory
-
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     from sessions_app.models import ChatSession
 
     users = get_user_model()

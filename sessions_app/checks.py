@@ -38,7 +38,8 @@ def check_chatmemory_settings(app_configs: Any, **kwargs: Any) -> list[Warning]:
     if settings.CHATMEMORY_CACHE_WINDOW < settings.CHATMEMORY_CONTEXT_WINDOW:
         problems.append(
             Warning(
-                "CHATMEMORY_CACHE_WINDOW is smaller than CHATMEMORY_CONTEXT_WINDOW: every turn's read misses the cache.",
+                "CHATMEMORY_CACHE_WINDOW is smaller than CHATMEMORY_CONTEXT_WINDOW: "
+                "every turn's read misses the cache.",
                 hint="Keep at least as many messages in the cache as a turn reads.",
                 id="sessions_app.W004",
             )

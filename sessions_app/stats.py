@@ -8,7 +8,7 @@ are summed, not ``COUNT(*)``-ed), storage from the catalog, the oldest active se
 from __future__ import annotations
 
 import logging
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from django.apps import apps
 from django.conf import settings

@@ -85,8 +85,10 @@ class CheckpointThreadAdmin(admin.ModelAdmin):
 
     def get_urls(self) -> list[Any]:
         return [
-            path("timeline/", self.admin_site.admin_view(self.timeline_view), name="sessions_app_checkpointthread_timeline"),
-            path("fork/", self.admin_site.admin_view(require_POST(self.fork_view)), name="sessions_app_checkpointthread_fork"),
+            path("timeline/", self.admin_site.admin_view(self.timeline_view),
+                 name="sessions_app_checkpointthread_timeline"),
+            path("fork/", self.admin_site.admin_view(require_POST(self.fork_view)),
+                 name="sessions_app_checkpointthread_fork"),
             *super().get_urls(),
         ]
 
@@ -117,7 +119,9 @@ class CheckpointThreadAdmin(admin.ModelAdmin):
     def copy_threads(self, request: HttpRequest, queryset: QuerySet[CheckpointThread]) -> None:
         for thread_id in self._thread_ids(queryset):
             new_id = services.thread_copy(source_thread_id=thread_id)
-            self.message_user(request, format_html('Copied {} to <a href="{}">{}</a>.', thread_id, timeline_url(new_id), new_id))
+            self.message_user(
+                request, format_html('Copied {} to <a href="{}">{}</a>.', thread_id, timeline_url(new_id), new_id)
+            )
 
     @admin.action(description="Prune selected threads to their last N checkpoints (N = keep)", permissions=["manage"])
     def prune_threads(self, request: HttpRequest, queryset: QuerySet[CheckpointThread]) -> None:
@@ -169,7 +173,8 @@ class CheckpointThreadAdmin(admin.ModelAdmin):
             "conversation": conversation,
             "older_url": timeline_url(thread_id, checkpoint_ns, entries[-1].checkpoint_id)
             if len(entries) == TIMELINE_PAGE else None,
-            "fork_url": reverse("admin:sessions_app_checkpointthread_fork") if self.has_manage_permission(request) else None,
+            "fork_url": reverse("admin:sessions_app_checkpointthread_fork")
+            if self.has_manage_permission(request) else None,
             "changelist_url": reverse("admin:sessions_app_checkpointthread_changelist"),
         }
         return TemplateResponse(request, "admin/sessions_app/checkpointthread/timeline.html", context)

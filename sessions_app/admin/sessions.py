@@ -194,8 +194,8 @@ class ChatSessionAdmin(CachedSessionAdminMixin, admin.ModelAdmin):
             mark_safe("<br>"),
             '<a href="{}">{}{}</a>: {} checkpoints, latest step {}, updated {}',
             (
-                (timeline_url(t.thread_id, t.checkpoint_ns), t.thread_id, f" [{t.checkpoint_ns}]" if t.checkpoint_ns else "",
-                 t.checkpoints, t.latest_step, t.updated_at)
+                (timeline_url(t.thread_id, t.checkpoint_ns), t.thread_id,
+                 f" [{t.checkpoint_ns}]" if t.checkpoint_ns else "", t.checkpoints, t.latest_step, t.updated_at)
                 for t in threads
             ),
         )
@@ -209,7 +209,9 @@ class ChatSessionAdmin(CachedSessionAdminMixin, admin.ModelAdmin):
         for session_id in list(queryset.values_list("pk", flat=True)):
             services.session_delete(session_id=session_id, actor=request.user)
 
-    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[list[Any], dict[str, int], set[str], list[Any]]:
+    def get_deleted_objects(
+        self, objs: Any, request: HttpRequest
+    ) -> tuple[list[Any], dict[str, int], set[str], list[Any]]:
         """Summarise instead of collecting every message (a 100k-message conversation would list 100k lines)."""
         sessions = list(objs)
         perms_needed = set() if self.has_delete_permission(request) else {"conversation"}

@@ -59,7 +59,9 @@ def _validation_errors(exc: ValidationError) -> list[dict[str, Any]]:
     errors = []
     for err in exc.errors:
         loc = [str(part) for part in err.get("loc", ())]
-        errors.append({"loc": [_text(p, 100) for p in loc], "msg": _text(err.get("msg", "")), "type": str(err.get("type", ""))})
+        errors.append(
+            {"loc": [_text(p, 100) for p in loc], "msg": _text(err.get("msg", "")), "type": str(err.get("type", ""))}
+        )
     return errors
 
 

@@ -47,6 +47,7 @@ def _chain_sql(vendor: str, channels: list[str]) -> tuple[str, list[Any]]:
     for ch in channels:
         probe_params += [ch, _key(vendor, ch)]
     hb_cols = ", ".join(f"hb_{i}" for i in range(len(channels)))
+    chain_hb_cols = ", ".join(f"chain.hb_{i}" for i in range(len(channels)))
     all_seeded = " AND ".join(f"chain.hb_{i}" for i in range(len(channels)))
     query = f"""
 WITH RECURSIVE chain(checkpoint_id, parent_checkpoint_id, depth, {hb_cols}) AS (
@@ -58,7 +59,7 @@ WITH RECURSIVE chain(checkpoint_id, parent_checkpoint_id, depth, {hb_cols}) AS (
         ON p.thread_id = %s AND p.checkpoint_ns = %s AND p.checkpoint_id = chain.parent_checkpoint_id
      WHERE (chain.depth = 0 OR NOT ({all_seeded})) AND chain.depth < {_MAX_DEPTH}
 )
-SELECT c.checkpoint_id, c.type, c.checkpoint, c.channel_versions, chain.depth, {", ".join("chain." + c for c in hb_cols.split(", "))}
+SELECT c.checkpoint_id, c.type, c.checkpoint, c.channel_versions, chain.depth, {chain_hb_cols}
   FROM chain JOIN {sql.CP} c
     ON c.thread_id = %s AND c.checkpoint_ns = %s AND c.checkpoint_id = chain.checkpoint_id
  ORDER BY chain.depth"""
@@ -145,7 +146,7 @@ def delta_channel_history(
     for ch in channels:
         collected: list[PendingWrite] = []
         for cid in reversed(path[ch]):  # oldest → newest
-            for task_path, task_id, idx, wtype, blob in sorted(
+            for _task_path, task_id, _idx, wtype, blob in sorted(
                 writes.get((ch, cid), []), key=lambda w: writes_sort_key(w[0], w[1], w[2])
             ):
                 collected.append((task_id, ch, saver.serde.loads_typed((wtype, blob))))

@@ -150,7 +150,9 @@ def prune_thread(
         rows = list(
             Checkpoint.objects.filter(thread_id=thread_id)
             .order_by("checkpoint_ns", "-checkpoint_id")
-            .values_list("pk", "checkpoint_id", "channel_versions", "checkpoint_ns", "parent_checkpoint_id", "created_at")
+            .values_list(
+                "pk", "checkpoint_id", "channel_versions", "checkpoint_ns", "parent_checkpoint_id", "created_at"
+            )
         )
         by_ns: dict[str, list[Any]] = {}
         for row in rows:

@@ -372,7 +372,9 @@ class DjangoSaver(BaseCheckpointSaver[str]):
                 if n_blobs:
                     cur.execute(sql.insert_blobs(n_blobs), blob_params)
                 cur.execute(sql.UPSERT_CHECKPOINT, cp_params)
-        return {"configurable": {"thread_id": thread_id, "checkpoint_ns": checkpoint_ns, "checkpoint_id": checkpoint["id"]}}
+        return {
+            "configurable": {"thread_id": thread_id, "checkpoint_ns": checkpoint_ns, "checkpoint_id": checkpoint["id"]}
+        }
 
     def _put_writes(
         self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str

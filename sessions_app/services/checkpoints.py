@@ -52,7 +52,9 @@ def checkpoints_prune(
         if older_than_days < 0:
             raise InvalidInput("older_than_days must not be negative")
         cutoff = timezone.now() - timedelta(days=older_than_days)
-    candidates = Checkpoint.objects.values("thread_id", "checkpoint_ns").annotate(n=Count("id"), oldest=Min("created_at"))
+    candidates = Checkpoint.objects.values("thread_id", "checkpoint_ns").annotate(
+        n=Count("id"), oldest=Min("created_at")
+    )
     candidates = candidates.filter(n__gt=keep)
     if cutoff is not None:
         candidates = candidates.filter(oldest__lt=cutoff)
@@ -111,8 +113,9 @@ def thread_fork(
         raise InvalidInput(f"thread {target!r} already exists")
     rows = {
         row.checkpoint_id: row
-        for row in Checkpoint.objects.filter(thread_id=thread_id, checkpoint_ns=checkpoint_ns, checkpoint_id__lte=checkpoint_id)
-        .only("checkpoint_id", "parent_checkpoint_id")
+        for row in Checkpoint.objects.filter(
+            thread_id=thread_id, checkpoint_ns=checkpoint_ns, checkpoint_id__lte=checkpoint_id
+        ).only("checkpoint_id", "parent_checkpoint_id")
     }
     if checkpoint_id not in rows:
         raise InvalidInput(f"no checkpoint {checkpoint_id!r} in thread {thread_id!r}")
@@ -128,7 +131,9 @@ def thread_fork(
             wanted.setdefault(channel, set()).add(str(version))
         cp.pk, cp.thread_id = None, target
     Checkpoint.objects.bulk_create(copies, batch_size=500)
-    writes = list(CheckpointWrite.objects.filter(thread_id=thread_id, checkpoint_ns=checkpoint_ns, checkpoint_id__in=chain))
+    writes = list(
+        CheckpointWrite.objects.filter(thread_id=thread_id, checkpoint_ns=checkpoint_ns, checkpoint_id__in=chain)
+    )
     for write in writes:
         write.pk, write.thread_id = None, target
     CheckpointWrite.objects.bulk_create(writes, batch_size=500)

@@ -37,11 +37,14 @@ class SessionCreateIn(InputSchema):
     )
     metadata: Metadata = Field(default_factory=dict, examples=[{"channel": "web", "language": "en"}])
     cache_ttl: int | None = Field(
-        None, strict=True, ge=MIN_CACHE_TTL, le=MAX_CACHE_TTL, description="Cache TTL of this session, in seconds.", examples=[900]
+        None, strict=True, ge=MIN_CACHE_TTL, le=MAX_CACHE_TTL, description="Cache TTL of this session, in seconds.",
+        examples=[900],
     )
 
     model_config = InputSchema.model_config | {
-        "json_schema_extra": {"examples": [{"title": "Trip to Lisbon", "tenant": "acme", "metadata": {"channel": "web"}}]}
+        "json_schema_extra": {
+            "examples": [{"title": "Trip to Lisbon", "tenant": "acme", "metadata": {"channel": "web"}}]
+        }
     }
 
 

@@ -19,7 +19,8 @@ class StateSaveIn(InputSchema):
     tag: Tag | None = Field(None, min_length=1, max_length=100, description="A snapshot name (not a number).",
                             examples=["checkout"])
 
-    model_config = {"json_schema_extra": {"examples": [{"state": {"step": "payment", "cart": ["book"]}, "tag": "checkout"}]}}
+    model_config = {"json_schema_extra": {"examples": [
+        {"state": {"step": "payment", "cart": ["book"]}, "tag": "checkout"}]}}
 
 
 class StateRollbackIn(InputSchema):
