@@ -4,11 +4,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from .. import services
-from ..models import ApiToken
+from ..models import ApiToken, ApiTokenQuerySet
 
 
 @admin.register(ApiToken)
@@ -32,7 +31,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return [*self.readonly_fields, "user", "tenant"] if obj else list(self.readonly_fields)
 
     @admin.action(description="Revoke the selected tokens", permissions=["change"])
-    def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+    def revoke_tokens(self, request: HttpRequest, queryset: ApiTokenQuerySet) -> None:
         count = 0
         for token in queryset.live():
             services.api_token_revoke(token=token)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -18,7 +18,20 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from .. import selectors, services
-from ..models import ChatSession
+from ..http import AuthenticatedHttpRequest
+from ..models import ApiToken, ChatSession
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+class ApiRequest(AuthenticatedHttpRequest):
+    """The request an API operation receives, for annotations: ``API_AUTH`` already set ``auth``
+    (the calling ``User``) and ``api_token`` (``None`` for a browser session). At run time it is
+    the plain ``HttpRequest`` (see ``sessions_app.http``)."""
+
+    auth: User
+    api_token: ApiToken | None
 
 
 class CsrfFailed(HttpError):
@@ -74,7 +87,8 @@ def caller_session(request: HttpRequest, session_id: Any) -> ChatSession:
     Raises ``SessionNotFound`` (404) for an unknown id, someone else's session, or a session of
     another tenant when the token is bound to a tenant.
     """
-    return selectors.session_get_for_user(session_id=session_id, user=request.auth, tenant=caller_tenant(request))
+    user = cast(ApiRequest, request).auth  # every operation runs behind API_AUTH
+    return selectors.session_get_for_user(session_id=session_id, user=user, tenant=caller_tenant(request))
 
 
 API_AUTH = [BearerTokenAuth(), SessionCookieAuth()]
@@ -92,7 +106,8 @@ def docs_login_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
             scheme, _, plaintext = header.partition(" ")
             if scheme.lower() != "bearer" or services.api_token_authenticate(plaintext=plaintext.strip()) is None:
                 response = JsonResponse(
-                    {"error": "unauthorized", "detail": "log in, or send a personal API token as 'Authorization: Bearer <token>'"},
+                    {"error": "unauthorized",
+                     "detail": "log in, or send a personal API token as 'Authorization: Bearer <token>'"},
                     status=401,
                 )
                 response["WWW-Authenticate"] = 'Bearer realm="chatmemory"'

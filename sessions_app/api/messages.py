@@ -4,13 +4,12 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
 from .. import selectors, services
 from ..exceptions import InvalidInput, SessionReadOnly
-from .auth import caller_session
+from .auth import ApiRequest, caller_session
 from .schemas.common import ErrorOut
 from .schemas.messages import ClearedOut, MessagePageOut
 
@@ -24,12 +23,14 @@ class MessageFilters(Schema):
     limit: int = Field(50, ge=1, le=200, description="Page size.")
     before: int | None = Field(None, ge=0, le=MAX_SEQ, description="Only messages with a smaller `seq`.")
     after: int | None = Field(None, ge=0, le=MAX_SEQ, description="Only messages with a larger `seq`.")
-    order: Literal["asc", "desc"] = Field("asc", description="`asc`: oldest first (conversation order); `desc`: newest first.")
+    order: Literal["asc", "desc"] = Field(
+        "asc", description="`asc`: oldest first (conversation order); `desc`: newest first."
+    )
 
 
 @router.get("/{session_id}/messages", response={200: MessagePageOut, **ERRORS}, operation_id="messages_list",
             summary="List a session's messages")
-def list_messages(request: HttpRequest, session_id: uuid.UUID, filters: Query[MessageFilters]) -> dict[str, object]:
+def list_messages(request: ApiRequest, session_id: uuid.UUID, filters: Query[MessageFilters]) -> dict[str, object]:
     """A page of messages by ``seq`` (keyset: one index range scan, however long the session).
 
     Newest page: ``order=desc``; then pass ``next_cursor`` as ``before``. From the start:
@@ -50,7 +51,7 @@ def list_messages(request: HttpRequest, session_id: uuid.UUID, filters: Query[Me
 
 @router.delete("/{session_id}/messages", response={200: ClearedOut, 409: ErrorOut, 410: ErrorOut, **ERRORS},
                operation_id="messages_clear", summary="Delete every message of a session")
-def clear_messages(request: HttpRequest, session_id: uuid.UUID) -> dict[str, int]:
+def clear_messages(request: ApiRequest, session_id: uuid.UUID) -> dict[str, int]:
     """Delete the messages and keep the session (``seq`` numbers are not reused). 409 if archived."""
     session = caller_session(request, session_id)
     if session.is_archived:

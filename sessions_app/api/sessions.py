@@ -4,14 +4,13 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
 from .. import selectors, services
 from ..exceptions import InvalidInput
 from ..models import ChatSession
-from .auth import caller_session, caller_tenant
+from .auth import ApiRequest, caller_session, caller_tenant
 from .pagination import decode_session_cursor, encode_session_cursor
 from .schemas.common import ErrorOut, IsoDatetime, Tenant
 from .schemas.sessions import CacheTtlIn, DeletedOut, SessionCreateIn, SessionOut, SessionPageOut, SessionUpdateIn
@@ -43,7 +42,7 @@ SESSION_LINKS = {
 
 @router.post("", response={201: SessionOut, **ERRORS}, operation_id="session_create", summary="Create a session",
              openapi_extra={"responses": {201: {"description": "Created", "links": SESSION_LINKS}}})
-def create_session(request: HttpRequest, payload: SessionCreateIn) -> tuple[int, ChatSession]:
+def create_session(request: ApiRequest, payload: SessionCreateIn) -> tuple[int, ChatSession]:
     """Create a conversation owned by the caller. A token bound to a tenant creates sessions of
     that tenant only (another ``tenant`` in the body is a 400)."""
     bound = caller_tenant(request)
@@ -57,7 +56,7 @@ def create_session(request: HttpRequest, payload: SessionCreateIn) -> tuple[int,
 
 
 @router.get("", response={200: SessionPageOut, **ERRORS}, operation_id="session_list", summary="List your sessions")
-def list_sessions(request: HttpRequest, filters: Query[SessionFilters]) -> dict[str, object]:
+def list_sessions(request: ApiRequest, filters: Query[SessionFilters]) -> dict[str, object]:
     """The caller's sessions, most recently active first, by keyset cursor (no total count).
 
     Only the caller's own sessions are listed (a tenant-bound token: only that tenant's).
@@ -72,14 +71,14 @@ def list_sessions(request: HttpRequest, filters: Query[SessionFilters]) -> dict[
 
 
 @router.get("/{session_id}", response={200: SessionOut, **ERRORS}, operation_id="session_get", summary="Get a session")
-def get_session(request: HttpRequest, session_id: uuid.UUID) -> ChatSession:
+def get_session(request: ApiRequest, session_id: uuid.UUID) -> ChatSession:
     """One of the caller's sessions; anyone else's id is a 404."""
     return caller_session(request, session_id)
 
 
 @router.patch("/{session_id}", response={200: SessionOut, **WRITE_ERRORS}, operation_id="session_update",
               summary="Rename a session or replace its metadata")
-def update_session(request: HttpRequest, session_id: uuid.UUID, payload: SessionUpdateIn) -> ChatSession:
+def update_session(request: ApiRequest, session_id: uuid.UUID, payload: SessionUpdateIn) -> ChatSession:
     """Set ``title`` and/or replace ``metadata``; absent fields are unchanged. Allowed on archived sessions
     (their messages are read-only, their labels are not). 410 if the session was deleted meanwhile."""
     session = caller_session(request, session_id)
@@ -92,21 +91,21 @@ def update_session(request: HttpRequest, session_id: uuid.UUID, payload: Session
 
 @router.post("/{session_id}/archive", response={200: SessionOut, **WRITE_ERRORS}, operation_id="session_archive",
              summary="Archive a session (read-only)")
-def archive_session(request: HttpRequest, session_id: uuid.UUID) -> ChatSession:
+def archive_session(request: ApiRequest, session_id: uuid.UUID) -> ChatSession:
     """Make the session read-only (chat on it is then a 409). Idempotent."""
     return services.session_archive(session=caller_session(request, session_id), actor=request.auth)
 
 
 @router.post("/{session_id}/unarchive", response={200: SessionOut, **WRITE_ERRORS}, operation_id="session_unarchive",
              summary="Unarchive a session")
-def unarchive_session(request: HttpRequest, session_id: uuid.UUID) -> ChatSession:
+def unarchive_session(request: ApiRequest, session_id: uuid.UUID) -> ChatSession:
     """Make an archived session writable again. Idempotent."""
     return services.session_unarchive(session=caller_session(request, session_id), actor=request.auth)
 
 
 @router.delete("/{session_id}", response={200: DeletedOut, **ERRORS}, operation_id="session_delete",
                summary="Delete a session and its messages")
-def delete_session(request: HttpRequest, session_id: uuid.UUID) -> dict[str, int]:
+def delete_session(request: ApiRequest, session_id: uuid.UUID) -> dict[str, int]:
     """Delete the session, its messages, state versions and checkpoints. A second delete is a 404."""
     session = caller_session(request, session_id)
     return {"deleted_messages": services.session_delete(session_id=session.pk, actor=request.auth)}
@@ -114,6 +113,6 @@ def delete_session(request: HttpRequest, session_id: uuid.UUID) -> dict[str, int
 
 @router.put("/{session_id}/ttl", response={200: SessionOut, **WRITE_ERRORS}, operation_id="session_set_cache_ttl",
             summary="Set the session's cache TTL")
-def set_cache_ttl(request: HttpRequest, session_id: uuid.UUID, payload: CacheTtlIn) -> ChatSession:
+def set_cache_ttl(request: ApiRequest, session_id: uuid.UUID, payload: CacheTtlIn) -> ChatSession:
     """How long the session's messages stay in the cache after use, in seconds (60 … 2 592 000)."""
     return services.session_set_cache_ttl(session=caller_session(request, session_id), seconds=payload.seconds)

@@ -11,8 +11,8 @@ import json
 import uuid
 from typing import Any
 
-from django.http import HttpRequest, StreamingHttpResponse
-from ninja import Body, Query, Router, Schema
+from django.http import StreamingHttpResponse
+from ninja import BodyEx, P, Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
@@ -21,7 +21,7 @@ from ..models import ChatSession
 from ..services.transfer import session_export_chunks, session_import
 from ..stats import stats_overview
 from ..transfer.native import parse_session_document
-from .auth import caller_session, caller_tenant
+from .auth import ApiRequest, caller_session, caller_tenant
 from .schemas.common import ErrorOut, check_state
 from .schemas.sessions import SessionOut
 
@@ -48,7 +48,7 @@ class ImportQuery(Schema):
             openapi_extra={"responses": {200: {"description": "The chatmemory.session document, streamed",
                                                "content": {"application/json": {"schema": {"type": "object"},
                                                                                 "example": DOCUMENT_EXAMPLE}}}}})
-def export_session(request: HttpRequest, session_id: uuid.UUID) -> StreamingHttpResponse:
+def export_session(request: ApiRequest, session_id: uuid.UUID) -> StreamingHttpResponse:
     """Stream the session, its messages and state versions as one JSON document (audited)."""
     session = caller_session(request, session_id)
     response = StreamingHttpResponse(
@@ -63,8 +63,8 @@ def export_session(request: HttpRequest, session_id: uuid.UUID) -> StreamingHttp
              summary="Import a session (chatmemory.session JSON)",
              openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"},
                                                                              "example": DOCUMENT_EXAMPLE}}}})
-def import_session(request: HttpRequest, query: Query[ImportQuery],
-                   document: dict[str, Any] = Body(..., examples=[DOCUMENT_EXAMPLE])) -> tuple[int, ChatSession]:
+def import_session(request: ApiRequest, query: Query[ImportQuery],
+                   document: BodyEx[dict[str, Any], P(examples=[DOCUMENT_EXAMPLE])]) -> tuple[int, ChatSession]:
     """Validate the document and write it as one new session owned by the caller (all or nothing).
 
     400 names the first bad place of an invalid document; 409 if ``keep_id`` and the id is
@@ -90,7 +90,7 @@ def import_session(request: HttpRequest, query: Query[ImportQuery],
                           "generated_at": "2026-11-22T04:00:00+00:00",
                           "sessions": {"total": 3, "active": 2, "archived": 1, "expiring": 0},
                           "messages": 42}}}}}})
-def stats(request: HttpRequest) -> dict[str, Any]:
+def stats(request: ApiRequest) -> dict[str, Any]:
     """Sessions by status and tenant, messages, state versions, storage bytes, cache hit ratio. 403 unless staff."""
     if not getattr(request.auth, "is_staff", False):
         raise HttpError(403, "staff only")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 
 class ChatSessionQuerySet(models.QuerySet["ChatSession"]):
@@ -23,7 +23,7 @@ class ChatSessionQuerySet(models.QuerySet["ChatSession"]):
     def archived(self) -> ChatSessionQuerySet:
         return self.filter(status=ChatSession.Status.ARCHIVED)
 
-    def owned_by(self, user: AbstractBaseUser | Any) -> ChatSessionQuerySet:
+    def owned_by(self, user: User) -> ChatSessionQuerySet:
         return self.filter(owner=user)
 
     def inactive_since(self, when: datetime) -> ChatSessionQuerySet:

@@ -1,13 +1,15 @@
 """``SessionState``: versioned JSON state kept beside a conversation (``sessions_app.state``)."""
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 
 class SessionStateQuerySet(models.QuerySet["SessionState"]):
-    def for_session(self, session_id: object) -> SessionStateQuerySet:
+    def for_session(self, session_id: uuid.UUID) -> SessionStateQuerySet:
         return self.filter(session_id=session_id)
 
 

@@ -1,10 +1,15 @@
 """``ApiToken``: a personal API token for programs (``Authorization: Bearer <token>``)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
@@ -12,7 +17,7 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
         """Tokens that still authenticate (not revoked)."""
         return self.filter(revoked_at__isnull=True)
 
-    def owned_by(self, user: object) -> ApiTokenQuerySet:
+    def owned_by(self, user: User) -> ApiTokenQuerySet:
         return self.filter(user=user)
 
 
@@ -52,7 +57,9 @@ class ApiToken(models.Model):
         ordering = ["-created_at"]
         indexes = [
             # The tokens page: a user's live tokens.
-            models.Index(fields=["user", "-created_at"], name="apitoken_user_idx", condition=Q(revoked_at__isnull=True)),
+            models.Index(
+                fields=["user", "-created_at"], name="apitoken_user_idx", condition=Q(revoked_at__isnull=True)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,6 +13,9 @@ from ..exceptions import InvalidInput, SessionGone
 from ..models import ChatSession
 from .audit import Actor
 from .lifecycle import sessions_archive, sessions_delete, sessions_unarchive
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 MAX_TITLE = 200
 
@@ -41,7 +43,7 @@ def _clean_title(title: str) -> str:
 @transaction.atomic
 def session_create(
     *,
-    owner: AbstractBaseUser,
+    owner: User,
     title: str = "",
     tenant: str = "",
     metadata: dict[str, Any] | None = None,

@@ -26,12 +26,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.views.decorators.http import require_POST
 
 from ..chat import ChatTurn
 from ..exceptions import ChatMemoryError
 from ..history import DjangoChatMessageHistory
+from ..http import AuthenticatedHttpRequest
 from .errors import domain_errors
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def turn_events(turn: ChatTurn) -> Iterator[str]:
 @login_required
 @require_POST
 @domain_errors
-def conversation_stream(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
+def conversation_stream(request: AuthenticatedHttpRequest, session_id: uuid.UUID) -> StreamingHttpResponse:
     """Send ``message`` to the conversation and stream the answer (see the module docstring)."""
     history = DjangoChatMessageHistory(session_id, user=request.user)
     text = request.POST.get("message", "").replace("\r\n", "\n")

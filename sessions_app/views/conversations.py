@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import selectors, services
 from ..exceptions import InvalidInput, SessionReadOnly
 from ..forms import RenameForm, TitleForm
+from ..http import AuthenticatedHttpRequest
 from ..llm import model_label
 from ..models import ChatSession
 from .errors import domain_errors
@@ -35,7 +36,7 @@ def conversation_url(session: ChatSession) -> str:
 
 @login_required
 @require_GET
-def conversation_list(request: HttpRequest) -> HttpResponse:
+def conversation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's conversations, most recently active first, ``CONVERSATIONS_PER_PAGE`` a page."""
     paginator = Paginator(selectors.session_list_for_user(user=request.user), CONVERSATIONS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
@@ -45,11 +46,11 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @domain_errors
-def conversation_create(request: HttpRequest) -> HttpResponse:
+def conversation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Create a conversation (optional title) and open it."""
     form = TitleForm(request.POST)
     if not form.is_valid():
-        raise InvalidInput(" ".join(form.errors["title"]))
+        raise InvalidInput(" ".join(str(error) for error in form.errors["title"]))
     session = services.session_create(owner=request.user, title=form.cleaned_data["title"], metadata={"channel": "web"})
     return redirect(conversation_url(session))
 
@@ -63,10 +64,14 @@ def _before_cursor(raw: str | None) -> int | None:
     return int(raw)
 
 
-def _detail_context(session: ChatSession, *, before: int | None, rename_form: RenameForm | None = None) -> dict[str, Any]:
+def _detail_context(
+    session: ChatSession, *, before: int | None, rename_form: RenameForm | None = None
+) -> dict[str, Any]:
     """The conversation page: one keyset page of ``MESSAGES_PER_PAGE`` messages ending before ``before``."""
     rows = list(
-        selectors.messages_page(session_id=session.pk, limit=MESSAGES_PER_PAGE + 1, before_seq=before, newest_first=True)
+        selectors.messages_page(
+            session_id=session.pk, limit=MESSAGES_PER_PAGE + 1, before_seq=before, newest_first=True
+        )
     )
     has_earlier = len(rows) > MESSAGES_PER_PAGE
     rows = rows[:MESSAGES_PER_PAGE]
@@ -85,7 +90,7 @@ def _detail_context(session: ChatSession, *, before: int | None, rename_form: Re
 @login_required
 @require_GET
 @domain_errors
-def conversation_detail(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
+def conversation_detail(request: AuthenticatedHttpRequest, session_id: uuid.UUID) -> HttpResponse:
     """The conversation: the latest page of its history (or the page before ``?before=<seq>``) and the message box."""
     session = selectors.session_get_for_user(session_id=session_id, user=request.user)
     context = _detail_context(session, before=_before_cursor(request.GET.get("before")))
@@ -95,7 +100,7 @@ def conversation_detail(request: HttpRequest, session_id: uuid.UUID) -> HttpResp
 @login_required
 @require_POST
 @domain_errors
-def conversation_rename(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
+def conversation_rename(request: AuthenticatedHttpRequest, session_id: uuid.UUID) -> HttpResponse:
     """Rename one's own, active conversation. An invalid title re-renders the page with a 400."""
     session = selectors.session_get_for_user(session_id=session_id, user=request.user)
     if session.is_archived:
@@ -112,7 +117,7 @@ def conversation_rename(request: HttpRequest, session_id: uuid.UUID) -> HttpResp
 @login_required
 @require_http_methods(["GET", "POST"])
 @domain_errors
-def conversation_delete(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
+def conversation_delete(request: AuthenticatedHttpRequest, session_id: uuid.UUID) -> HttpResponse:
     """GET: ask for confirmation. POST: delete the conversation and its messages for good."""
     session = selectors.session_get_for_user(session_id=session_id, user=request.user)
     if request.method == "POST":

@@ -8,13 +8,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import services
 from ..exceptions import InvalidInput
+from ..http import AuthenticatedHttpRequest
 from ..models import ApiToken
 
 
@@ -28,7 +29,7 @@ class ApiTokenForm(forms.Form):
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def api_token_list(request: HttpRequest) -> HttpResponse:
+def api_token_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """GET: the user's live tokens and the create form. POST: create one and show it once."""
     form = ApiTokenForm(request.POST or None)
     created: tuple[ApiToken, str] | None = None
@@ -53,7 +54,7 @@ def api_token_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def api_token_revoke(request: AuthenticatedHttpRequest, token_id: int) -> HttpResponse:
     """Revoke one of the user's tokens (someone else's id is a 404)."""
     token = ApiToken.objects.owned_by(request.user).filter(pk=token_id).first()
     if token is None:
