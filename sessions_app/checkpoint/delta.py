@@ -137,10 +137,11 @@ def delta_channel_history(
         cond = Q()
         for ch, ver in seed_blob.values():
             cond |= Q(channel=ch, version=ver)
-        for ch, btype, blob in CheckpointBlob.objects.filter(cond, thread_id=thread_id, checkpoint_ns=ns).values_list(
+        for ch, btype, value in CheckpointBlob.objects.filter(cond, thread_id=thread_id, checkpoint_ns=ns).values_list(
             "channel", "type", "blob"
         ):
-            seeds[ch] = saver.serde.loads_typed((btype, bytes(blob)))
+            assert value is not None  # only "empty" blobs are NULL, and the probe seeded from non-empty ones only
+            seeds[ch] = saver.serde.loads_typed((btype, bytes(value)))
 
     result: dict[str, DeltaChannelHistory] = {}
     for ch in channels:

@@ -160,7 +160,7 @@ def prune_thread(
         result = PruneResult(threads=1 if rows else 0)
         for ns, ns_rows in by_ns.items():
             kept = ns_rows[:keep]
-            deleted = []
+            deleted: list[Any] = []
             for row in ns_rows[keep:]:
                 (deleted if older_than is None or row[5] < older_than else kept).append(row)
             if not deleted:

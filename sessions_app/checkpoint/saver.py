@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import binascii
+import builtins
 import json
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
@@ -253,7 +254,7 @@ class DjangoSaver(BaseCheckpointSaver[str]):
         filter: dict[str, Any] | None,
         before: RunnableConfig | None,
         limit: int | None,
-    ) -> list[CheckpointTuple]:
+    ) -> builtins.list[CheckpointTuple]:  # "list" in this class is the method
         wheres: list[str] = []
         params: list[Any] = []
         if config:
@@ -403,7 +404,7 @@ class DjangoSaver(BaseCheckpointSaver[str]):
         with connection.cursor() as cur:
             cur.execute(sql.insert_writes(len(rows), upsert=upsert), params)
 
-    def _delta_history(self, config: RunnableConfig, channels: list[str]) -> dict[str, DeltaChannelHistory]:
+    def _delta_history(self, config: RunnableConfig, channels: builtins.list[str]) -> dict[str, DeltaChannelHistory]:
         from .delta import delta_channel_history
 
         return delta_channel_history(self, config, channels)

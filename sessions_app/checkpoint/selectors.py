@@ -14,6 +14,7 @@ from typing import Any
 import jsonpatch
 from django.db.models import QuerySet
 from langchain_core.messages import BaseMessage
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import CheckpointTuple
 
 from ..models import CheckpointThread
@@ -80,16 +81,17 @@ def thread_timeline(
     its diff); a parent outside the page is read with one ``get_tuple``.
     """
     saver = DjangoSaver()
-    config = {"configurable": {"thread_id": str(thread_id), "checkpoint_ns": checkpoint_ns}}
-    before_config = {"configurable": {"checkpoint_id": before}} if before else None
+    config: RunnableConfig = {"configurable": {"thread_id": str(thread_id), "checkpoint_ns": checkpoint_ns}}
+    before_config: RunnableConfig | None = {"configurable": {"checkpoint_id": before}} if before else None
     tuples = list(saver.list(config, before=before_config, limit=limit + 1))
     by_id = {t.config["configurable"]["checkpoint_id"]: t for t in tuples}
     entries = []
     for tup in tuples[:limit]:
-        parent_id = tup.parent_config["configurable"]["checkpoint_id"] if tup.parent_config else None
+        parent_config = tup.parent_config
+        parent_id = parent_config["configurable"]["checkpoint_id"] if parent_config else None
         parent = by_id.get(parent_id) if parent_id else None
-        if parent_id and parent is None:
-            parent = saver.get_tuple(tup.parent_config)
+        if parent_config and parent_id and parent is None:
+            parent = saver.get_tuple(parent_config)
         values = plain(tup.checkpoint["channel_values"])
         parent_values = plain(parent.checkpoint["channel_values"]) if parent else {}
         entries.append(
