@@ -31,8 +31,8 @@ def checkpoints_prune(
     keep: int,
     older_than_days: int | None = None,
     dry_run: bool = False,
-    progress: Callable[[int], None] | None = None,
-    on_total: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
+    on_total: Callable[[int], object] | None = None,
 ) -> PruneResult:
     """Retention: keep the latest ``keep`` checkpoints of every thread namespace, delete the rest.
 

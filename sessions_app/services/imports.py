@@ -6,9 +6,8 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -17,6 +16,9 @@ from ..importers.base import TITLE_MAX, ParsedConversation
 from ..models import AuditLogEntry, ChatMessage, ChatSession
 from ..serialization import plain_text, to_record
 from .audit import Actor, audit_record
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 #: Namespace of the deterministic ids of imported sessions (uuid5; never change it: re-imports
 #: of the same conversation must map to the same session id).
@@ -51,12 +53,12 @@ class ImportSummary:
 
 def conversations_import(
     *,
-    owner: AbstractBaseUser,
+    owner: User,
     conversations: Iterable[ParsedConversation],
     batch_size: int = 500,
     dry_run: bool = False,
     actor: Actor = None,
-    on_progress: Callable[[int], None] | None = None,
+    on_progress: Callable[[int], object] | None = None,
 ) -> ImportSummary:
     """Write ``conversations`` as sessions owned by ``owner``, in batches; return an ``ImportSummary``.
 
@@ -108,7 +110,7 @@ def _batches(items: Iterable[ParsedConversation], size: int) -> Iterator[list[Pa
 
 @transaction.atomic
 def _import_batch(
-    *, owner: AbstractBaseUser, batch: list[ParsedConversation], dry_run: bool, dry_seen: set[uuid.UUID],
+    *, owner: User, batch: list[ParsedConversation], dry_run: bool, dry_seen: set[uuid.UUID],
     actor: Actor,
 ) -> ImportSummary:
     result = ImportSummary()

@@ -30,7 +30,7 @@ from .audit import Actor, audit_record
 from .lifecycle import sessions_archive, sessions_delete
 from .state import state_prune
 
-Progress = Callable[[int], None]
+Progress = Callable[[int], object]
 """Called with the number of sessions handled after each batch (a tqdm bar's ``update``)."""
 
 STEPS = ("delete_expired", "archive_inactive", "purge_archived", "prune_state")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -15,6 +15,9 @@ from ..transfer.export import FORMAT_VERSION, iter_session_document
 from ..transfer.native import SessionDocument
 from .audit import Actor, audit_record
 
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
 INSERT_BATCH = 1000  # rows per INSERT
 
 
@@ -25,8 +28,8 @@ class SessionExists(InvalidInput):
     code = "conflict"
 
 
-def session_export(*, session: ChatSession, fp: IO[str], actor: Actor, destination: str = "") -> int:
-    """Write ``session`` as a ``chatmemory.session`` document to the text stream ``fp``.
+def session_export(*, session: ChatSession, fp: SupportsWrite[str], actor: Actor, destination: str = "") -> int:
+    """Write ``session`` as a ``chatmemory.session`` document to ``fp`` (anything with ``write(str)``).
 
     Streams (one message in memory at a time); returns the number of messages written. Writes an
     ``AuditLogEntry`` (action ``export``; ``details.destination`` names the file or "download")

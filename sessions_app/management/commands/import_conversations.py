@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -68,13 +68,18 @@ class Command(BaseCommand):
         # Pass 2: write, batch by batch (one transaction each). reset_queries() after each batch:
         # with DEBUG on, Django keeps every SQL text (with the message bodies) in memory.
         with path.open("rb") as fp, self._bar(progress, "importing", count) as bar:
+
+            def on_progress(n: int) -> None:
+                bar.update(n)
+                reset_queries()
+
             summary = conversations_import(
                 owner=owner,
                 conversations=self._valid(fp, source_format, limit),
                 batch_size=options["batch_size"],
                 dry_run=options["dry_run"],
                 actor="command:import_conversations",
-                on_progress=lambda n: (bar.update(n), reset_queries()),
+                on_progress=on_progress,
             )
         if errors:
             self.stderr.write(self._error_text(path, errors, "skipped (--skip-invalid)"))
@@ -93,7 +98,10 @@ class Command(BaseCommand):
         return (item for item in items if isinstance(item, ParsedConversation))
 
     def _bar(self, enabled: bool, desc: str, total: int | None) -> tqdm:
-        return tqdm(total=total, desc=desc, unit=" conv", disable=not enabled, file=self.stderr._out, mininterval=0.5)
+        # The stream OutputWrapper wraps (its write() would end every tqdm refresh with a newline);
+        # django-stubs types OutputWrapper's other attributes as Callable.
+        stream = cast(TextIO, self.stderr._out)
+        return tqdm(total=total, desc=desc, unit=" conv", disable=not enabled, file=stream, mininterval=0.5)
 
     @staticmethod
     def _error_text(path: Path, errors: list[ImportFormatError], outcome: str) -> str:

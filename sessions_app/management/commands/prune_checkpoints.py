@@ -1,7 +1,7 @@
 """``python manage.py prune_checkpoints --keep N [--older-than DAYS] [--dry-run]``."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
@@ -20,7 +20,10 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Count what would be deleted; delete nothing.")
 
     def handle(self, *args: Any, keep: int, older_than: int | None, dry_run: bool, **options: Any) -> None:
-        bar = tqdm(unit="thread", desc="pruning", file=self.stderr._out, disable=options.get("verbosity", 1) < 1)
+        # The stream OutputWrapper wraps (its write() would end every tqdm refresh with a newline);
+        # django-stubs types OutputWrapper's other attributes as Callable.
+        stream = cast(TextIO, self.stderr._out)
+        bar = tqdm(unit="thread", desc="pruning", file=stream, disable=options.get("verbosity", 1) < 1)
         try:
             result = services.checkpoints_prune(
                 keep=keep, older_than_days=older_than, dry_run=dry_run,
