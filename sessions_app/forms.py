@@ -11,10 +11,10 @@ from .services.sessions import MAX_TITLE
 
 
 class SignupForm(UserCreationForm):
-    """Django's ``UserCreationForm`` (username + password twice, validated by the password validators)."""
+    """Django's ``UserCreationForm`` (username + password twice, validated by the password validators).
 
-    class Meta(UserCreationForm.Meta):
-        fields = ("username",)
+    Its ``Meta`` is Django's own: ``model = User``, ``fields = ("username",)``.
+    """
 
 
 class TitleForm(forms.Form):

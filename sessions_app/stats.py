@@ -128,7 +128,7 @@ def stats_overview() -> StatsOverview:
             sessions=Count("pk"),
             active=Count("pk", filter=Q(status=ChatSession.Status.ACTIVE)),
             archived=Count("pk", filter=Q(status=ChatSession.Status.ARCHIVED)),
-            messages=Sum("message_count"),
+            total_messages=Sum("message_count"),  # not "messages": that is ChatSession's reverse relation
         )
         .order_by("-sessions", "tenant")[:TOP_TENANTS]
     )
@@ -139,7 +139,9 @@ def stats_overview() -> StatsOverview:
         generated_at=timezone.now().isoformat(),
         sessions={k: int(totals[k] or 0) for k in ("total", "active", "archived", "expiring")},
         tenants=[
-            TenantRow(tenant=t["tenant"], active=t["active"], archived=t["archived"], messages=int(t["messages"] or 0))
+            TenantRow(
+                tenant=t["tenant"], active=t["active"], archived=t["archived"], messages=int(t["total_messages"] or 0)
+            )
             for t in tenants
         ],
         messages=int(totals["messages"] or 0),

@@ -112,9 +112,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
         logger.warning("database refused a value: %s", exc)
         return error_response(api, request, 400, "invalid", "a value was refused by the database")
 
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
     def unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
         logger.error("database unavailable: %s", exc)
         return error_response(api, request, 503, "unavailable", "the database is unavailable; retry later")
-
-    api.add_exception_handler(OperationalError, unavailable)
-    api.add_exception_handler(InterfaceError, unavailable)

@@ -6,8 +6,9 @@ from typing import Any
 
 from ninja import Schema
 from pydantic import Field
+from pydantic.config import JsonDict
 
-_MESSAGE_EXAMPLE = {
+_MESSAGE_EXAMPLE: JsonDict = {
     "seq": 7,
     "type": "human",
     "content": "What did I say my name was?",

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from ninja import Schema
 from pydantic import Field
+from pydantic.config import JsonDict
 
 from ...models import ChatSession
 from .common import InputSchema, Metadata, Tenant, Text
@@ -14,7 +15,7 @@ from .common import InputSchema, Metadata, Tenant, Text
 MIN_CACHE_TTL = 60  # seconds
 MAX_CACHE_TTL = 30 * 24 * 3600  # seconds (30 days): anything longer is a mistake, not a cache
 
-_SESSION_EXAMPLE = {
+_SESSION_EXAMPLE: JsonDict = {
     "session_id": "6f1c2d4e-8a9b-4c3d-9e7f-0a1b2c3d4e5f",
     "title": "Trip to Lisbon",
     "status": "active",
