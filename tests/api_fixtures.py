@@ -1,6 +1,7 @@
 """Fixtures for the JSON API tests: tokens for the cast of users and clients that send them.
 
-Import the fixtures a test module uses (``from .api_fixtures import owner_api  # noqa: F401``).
+``tests/conftest.py`` registers this module as a pytest plugin, so every test can ask for
+``owner_api`` & co. by name; import ``ApiClient`` only to annotate or build one.
 """
 from __future__ import annotations
 
@@ -37,12 +38,6 @@ class ApiClient:
 
     def delete(self, path: str, headers: dict[str, str] | None = None) -> Any:
         return self.client.delete(path, headers=self._headers(headers))
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings) -> None:
-    """The cast's users are created with a password; PBKDF2's 1M iterations cost ~0.3 s each."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -1,4 +1,8 @@
-"""Fixtures and helpers shared by the checkpoint test files."""
+"""Fixtures and helpers shared by the checkpoint test files.
+
+``tests/conftest.py`` registers this module as a pytest plugin: ``saver`` is available to every
+test, and the checkpoint-db thread is closed after every test module.
+"""
 from __future__ import annotations
 
 import asyncio

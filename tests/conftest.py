@@ -16,6 +16,9 @@ from django.db import connection
 
 from .factories import ChatSessionFactory, UserFactory
 
+# Fixture modules, registered once here rather than imported into each test module.
+pytest_plugins = ["tests.api_fixtures", "tests.checkpoint_fixtures"]
+
 PASSWORD = "correct horse battery staple"
 
 

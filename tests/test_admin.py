@@ -34,7 +34,10 @@ def make_sessions(count: int, *, messages: int = 2, **kwargs) -> list[ChatSessio
         session = ChatSessionFactory(owner=UserFactory(password=None), **kwargs)  # no slow password hashing
         services.messages_append(
             session_id=session.pk,
-            messages=[HumanMessage(f"question {i}.{n}") if n % 2 == 0 else AIMessage(f"answer {i}.{n}") for n in range(messages)],
+            messages=[
+                HumanMessage(f"question {i}.{n}") if n % 2 == 0 else AIMessage(f"answer {i}.{n}")
+                for n in range(messages)
+            ],
         )
         sessions.append(session)
     return sessions
@@ -144,7 +147,8 @@ def test_archive_and_unarchive_actions_use_services_and_report(staff_client, mon
     ids = [str(s.pk) for s in sessions]
     response = staff_client.post(CHANGELIST, {"action": "archive", "_selected_action": ids}, follow=True)
     assert "Archived 3 conversation(s)." in response.content.decode()
-    assert [c["actor"].username for c in calls] == ["stella"] and sorted(map(str, calls[0]["session_ids"])) == sorted(ids)
+    assert [c["actor"].username for c in calls] == ["stella"]
+    assert sorted(map(str, calls[0]["session_ids"])) == sorted(ids)
     assert AuditLogEntry.objects.get(action="archive").sessions == 3
     assert set(ChatSession.objects.values_list("status", flat=True)) == {"archived"}
     response = staff_client.post(CHANGELIST, {"action": "unarchive", "_selected_action": ids[:2]}, follow=True)
@@ -152,7 +156,9 @@ def test_archive_and_unarchive_actions_use_services_and_report(staff_client, mon
     assert ChatSession.objects.filter(status="active").count() == 2
 
 
-def test_export_json_action_downloads_messages_as_langchain_serializes_them(staff_client, django_assert_max_num_queries):
+def test_export_json_action_downloads_messages_as_langchain_serializes_them(
+    staff_client, django_assert_max_num_queries
+):
     sessions = make_sessions(3, messages=3)
     ChatSession.objects.filter(pk=sessions[0].pk).update(metadata={"channel": "web"})
     with django_assert_max_num_queries(10):
@@ -166,7 +172,8 @@ def test_export_json_action_downloads_messages_as_langchain_serializes_them(staf
     assert set(exported) == {str(s.pk) for s in sessions}
     first = exported[str(sessions[0].pk)]
     assert first["metadata"] == {"channel": "web"} and first["owner"] == sessions[0].owner.username
-    expected = [message_to_dict(m) for m in (HumanMessage("question 0.0"), AIMessage("answer 0.1"), HumanMessage("question 0.2"))]
+    first_three = (HumanMessage("question 0.0"), AIMessage("answer 0.1"), HumanMessage("question 0.2"))
+    expected = [message_to_dict(m) for m in first_three]
     assert first["messages"] == expected
     entry = AuditLogEntry.objects.get(action="export")
     assert (entry.sessions, entry.messages, entry.user.username) == (3, 9, "stella")

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def sessions():
     owner = UserFactory(password=None)
-    ChatSession.objects.bulk_create([ChatSession(owner=owner, title=f"s{i}", tenant="a" if i % 2 else "") for i in range(30)])
+    ChatSession.objects.bulk_create(
+        [ChatSession(owner=owner, title=f"s{i}", tenant="a" if i % 2 else "") for i in range(30)]
+    )
 
 
 class SmallCap(EstimatedCountPaginator):

@@ -7,7 +7,7 @@ from django.test import Client
 from sessions_app import services
 from sessions_app.models import ChatSession
 
-from .api_fixtures import ApiClient, anonymous_api, fast_password_hasher, other_api, owner_api, owner_token  # noqa: F401
+from .api_fixtures import ApiClient
 
 pytestmark = pytest.mark.django_db
 

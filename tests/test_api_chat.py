@@ -9,8 +9,6 @@ import pytest
 from sessions_app import services
 from sessions_app.models import ChatMessage
 
-from .api_fixtures import fast_password_hasher, other_api, owner_api, owner_token  # noqa: F401
-
 pytestmark = pytest.mark.django_db
 
 

@@ -10,7 +10,6 @@ from django.db import connection
 
 from sessions_app.models import ChatMessage
 
-from .api_fixtures import fast_password_hasher, other_api, owner_api, owner_token  # noqa: F401
 from .live_server_utils import gunicorn, server_env_for_test_db
 
 SSE = {"Accept": "text/event-stream"}
@@ -67,7 +66,8 @@ def test_model_failure_mid_stream_is_an_error_event_and_stores_nothing(owner_api
 def test_client_disconnect_mid_stream_stores_the_turn_exactly_once(owner_token, chat_session):
     message = "Please answer slowly: " + " ".join(f"word{i}" for i in range(25))
     body = json.dumps({"message": message}).encode()
-    with gunicorn(server_env_for_test_db({"CHATMEMORY_OFFLINE_TOKEN_DELAY_MS": "40", "CHATMEMORY_CHAT_RATE_LIMIT": "0"})) as base:
+    env = server_env_for_test_db({"CHATMEMORY_OFFLINE_TOKEN_DELAY_MS": "40", "CHATMEMORY_CHAT_RATE_LIMIT": "0"})
+    with gunicorn(env) as base:
         port = int(base.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
             sock.sendall(
@@ -88,7 +88,9 @@ def test_client_disconnect_mid_stream_stores_the_turn_exactly_once(owner_token, 
         while time.monotonic() < deadline and ChatMessage.objects.filter(session=chat_session).count() < 2:
             time.sleep(0.1)
         time.sleep(1.0)  # had it been stored twice, the second copy would be there by now
-        rows = list(ChatMessage.objects.filter(session=chat_session).order_by("seq").values_list("seq", "type", "content_text"))
+        rows = list(
+            ChatMessage.objects.filter(session=chat_session).order_by("seq").values_list("seq", "type", "content_text")
+        )
     assert [(seq, kind) for seq, kind, _ in rows] == [(1, "human"), (2, "ai")]
     assert rows[0][2] == message
     assert rows[1][2].endswith(f'You just said: "{message[:199]}…".') or message[:50] in rows[1][2]

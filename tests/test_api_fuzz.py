@@ -8,7 +8,6 @@ printed (``-s``) and written to ``var/fuzz-report.json``.
 """
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -44,7 +43,8 @@ def test_schemathesis_finds_no_server_errors_and_no_schema_violations(tmp_path: 
     report = tmp_path / "report.json"
     with gunicorn(server_env_for_test_db({"CHATMEMORY_CHAT_RATE_LIMIT": "0"})) as base:
         command = [
-            str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(ROOT / "tests" / "schemathesis.toml"),
+            str(Path(sys.executable).parent / "schemathesis"),
+            "--config-file", str(ROOT / "tests" / "schemathesis.toml"),
             "run", f"{base}/api/openapi.json",
             "--header", f"Authorization: Bearer {plaintext}",
             "--checks", CHECKS, "--phases", phases, "--max-examples", str(examples), "--seed", "20261122",

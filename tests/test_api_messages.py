@@ -6,8 +6,6 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 from sessions_app import services
 
-from .api_fixtures import fast_password_hasher, owner_api, owner_token  # noqa: F401
-
 pytestmark = pytest.mark.django_db
 
 

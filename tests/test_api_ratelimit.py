@@ -6,8 +6,6 @@ import pytest
 from sessions_app.models import ChatMessage
 from sessions_app.ratelimit import chat_rate_limit_retry_after
 
-from .api_fixtures import fast_password_hasher, other_api, owner_api, owner_token  # noqa: F401
-
 pytestmark = pytest.mark.django_db
 
 

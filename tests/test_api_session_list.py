@@ -9,7 +9,7 @@ from django.utils import timezone
 from sessions_app import services
 from sessions_app.models import ChatSession
 
-from .api_fixtures import ApiClient, fast_password_hasher, other_api, owner_api, owner_token  # noqa: F401
+from .api_fixtures import ApiClient
 
 pytestmark = pytest.mark.django_db
 

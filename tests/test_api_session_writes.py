@@ -8,8 +8,6 @@ import pytest
 from sessions_app import services
 from sessions_app.models import ChatMessage, ChatSession
 
-from .api_fixtures import fast_password_hasher, other_api, owner_api, owner_token  # noqa: F401
-
 pytestmark = pytest.mark.django_db
 
 

@@ -9,7 +9,7 @@ import pytest
 from sessions_app import services
 from sessions_app.models import ChatSession
 
-from .api_fixtures import ApiClient, fast_password_hasher, other_api, owner_api, owner_token  # noqa: F401
+from .api_fixtures import ApiClient
 
 pytestmark = pytest.mark.django_db
 
@@ -26,13 +26,17 @@ def test_create_returns_201_and_the_session_object(owner_api, owner):
     assert set(body) == SESSION_KEYS
     session = ChatSession.objects.get(pk=body["session_id"])
     assert session.owner == owner
-    assert (session.title, session.tenant, session.metadata, session.cache_ttl) == ("Trip", "acme", {"channel": "web"}, 120)
+    assert (session.title, session.tenant, session.metadata, session.cache_ttl) == (
+        "Trip", "acme", {"channel": "web"}, 120
+    )
     assert body["status"] == "active" and body["message_count"] == 0
 
 
 def test_create_with_empty_body_and_no_body(owner_api):
     assert owner_api.post("/api/sessions", {}).status_code == 201
-    empty = owner_api.client.post("/api/sessions", "", content_type="application/json", headers=owner_api._headers(None))
+    empty = owner_api.client.post(
+        "/api/sessions", "", content_type="application/json", headers=owner_api._headers(None)
+    )
     assert empty.status_code == 422 and empty.json()["error"] == "validation"
     form = owner_api.client.post("/api/sessions", {"title": "x"}, headers=owner_api._headers(None))  # multipart
     assert form.status_code == 400 and form.json()["error"] == "invalid"

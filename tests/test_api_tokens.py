@@ -11,7 +11,7 @@ from sessions_app import services
 from sessions_app.exceptions import InvalidInput
 from sessions_app.models import ApiToken
 
-from .api_fixtures import ApiClient, fast_password_hasher  # noqa: F401
+from .api_fixtures import ApiClient
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,9 @@ def test_authenticate_rejects_wrong_secret_same_prefix(owner):
     assert services.api_token_authenticate(plaintext=forged) is None
 
 
-@pytest.mark.parametrize("plaintext", ["", "cm_", "cm_short_x", "Bearer", "garbage" * 10, "cm_\x00\x00\x00\x00\x00\x00\x00\x00_x"])
+@pytest.mark.parametrize(
+    "plaintext", ["", "cm_", "cm_short_x", "Bearer", "garbage" * 10, "cm_\x00\x00\x00\x00\x00\x00\x00\x00_x"]
+)
 def test_authenticate_rejects_garbage(owner, plaintext):
     services.api_token_create(user=owner, name="bot")
     assert services.api_token_authenticate(plaintext=plaintext) is None

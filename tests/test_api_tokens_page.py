@@ -10,7 +10,7 @@ from django.urls import reverse
 from sessions_app import services
 from sessions_app.models import ApiToken
 
-from .api_fixtures import ApiClient, fast_password_hasher  # noqa: F401
+from .api_fixtures import ApiClient
 
 pytestmark = pytest.mark.django_db
 

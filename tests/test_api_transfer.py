@@ -8,8 +8,6 @@ import pytest
 from sessions_app import services
 from sessions_app.models import ChatMessage, ChatSession
 
-from .api_fixtures import ApiClient, fast_password_hasher, other_api, owner_api, owner_token, staff_api  # noqa: F401
-
 pytestmark = pytest.mark.django_db
 
 
@@ -28,7 +26,8 @@ def test_export_then_import_round_trips_as_a_new_session_of_the_caller(owner_api
     assert response.status_code == 201, response.content
     new = ChatSession.objects.get(pk=response.json()["session_id"])
     assert new.pk != chat_session.pk and new.owner == owner and new.message_count == 2
-    assert list(ChatMessage.objects.for_session(new.pk).in_order().values_list("content_text", flat=True))[0] == "remember me"
+    texts = list(ChatMessage.objects.for_session(new.pk).in_order().values_list("content_text", flat=True))
+    assert texts[0] == "remember me"
     assert owner_api.post("/api/sessions/import?keep_id=true", document).status_code == 409
 
 

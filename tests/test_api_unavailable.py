@@ -22,8 +22,10 @@ def test_database_down_is_503_json():
             ("POST", "/api/sessions", b'{"title": "x"}'),
             ("POST", f"/api/sessions/{uuid.uuid4()}/chat", b'{"message": "hi"}'),
         ]:
-            status, headers, raw = http(method, base + path, body=body,
-                                        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+            status, headers, raw = http(
+                method, base + path, body=body,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            )
             assert status == 503, (path, raw[:500])
             assert headers["Content-Type"].startswith("application/json")
             assert json.loads(raw)["error"] == "unavailable"

@@ -61,7 +61,8 @@ def test_entries_can_be_viewed_but_never_added_changed_or_deleted(staff_client, 
     assert staff_client.get(change).status_code == 200
     assert staff_client.post(change, {"actor": "someone-else"}).status_code == 403
     assert staff_client.get(reverse("admin:sessions_app_auditlogentry_add")).status_code == 403
-    assert staff_client.post(reverse("admin:sessions_app_auditlogentry_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
+    delete_url = reverse("admin:sessions_app_auditlogentry_delete", args=[entry.pk])
+    assert staff_client.post(delete_url, {"post": "yes"}).status_code == 403
     bulk = staff_client.post(
         reverse("admin:sessions_app_auditlogentry_changelist"),
         {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"},

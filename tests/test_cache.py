@@ -72,7 +72,9 @@ def test_writes_from_elsewhere_keep_the_warm_window_exact(chat_session, committe
     add_turns(chat_session, committed, 0, 3)  # another history object, cache=False, still updates
     with django_assert_num_queries(0):
         assert contents(reader.get_recent_messages(3)) == ["answer 1", "question 2", "answer 2"]
-    expected = list(ChatMessage.objects.filter(session=chat_session).order_by("seq").values_list("content_text", flat=True))
+    expected = list(
+        ChatMessage.objects.filter(session=chat_session).order_by("seq").values_list("content_text", flat=True)
+    )
     with django_assert_num_queries(0):
         assert contents(reader.get_recent_messages(10)) == expected
 

@@ -36,7 +36,9 @@ class BrokenModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "broken"
 
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any) -> ChatResult:
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
         raise ConnectionError("model went away")
 
     def _stream(

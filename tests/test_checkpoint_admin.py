@@ -12,7 +12,6 @@ from langchain_core.messages import HumanMessage
 from sessions_app import selectors
 from sessions_app.models import Checkpoint, CheckpointThread
 
-from .checkpoint_fixtures import _close_checkpoint_db_thread, saver  # noqa: F401
 from .checkpoint_graphs import build_approval, build_pipeline
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -84,11 +83,15 @@ def test_actions_copy_prune_and_delete(admin_client, saver) -> None:
     admin_client.post(url, {"action": "copy_threads", "_selected_action": [row.pk]})
     assert CheckpointThread.objects.count() == 2
 
-    response = admin_client.post(url, {"action": "prune_threads", "_selected_action": [row.pk], "keep": "3"}, follow=True)
+    response = admin_client.post(
+        url, {"action": "prune_threads", "_selected_action": [row.pk], "keep": "3"}, follow=True
+    )
     assert "to 3 per namespace: 9 checkpoints" in response.content.decode()
     assert Checkpoint.objects.filter(thread_id=thread_id).count() == 3
 
-    response = admin_client.post(url, {"action": "prune_threads", "_selected_action": [row.pk], "keep": ""}, follow=True)
+    response = admin_client.post(
+        url, {"action": "prune_threads", "_selected_action": [row.pk], "keep": ""}, follow=True
+    )
     assert "at least 1" in response.content.decode()
 
     row = CheckpointThread.objects.get(thread_id=thread_id)

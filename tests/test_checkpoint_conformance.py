@@ -19,7 +19,7 @@ from langgraph.checkpoint.conformance.report import CapabilityReport
 
 from sessions_app.checkpoint import DjangoSaver
 
-from .checkpoint_fixtures import SyncSaverInThreads, _close_checkpoint_db_thread  # noqa: F401
+from .checkpoint_fixtures import SyncSaverInThreads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -28,7 +28,6 @@ from langgraph.types import Command
 from sessions_app.checkpoint import DjangoSaver
 from sessions_app.models import Checkpoint, CheckpointBlob
 
-from .checkpoint_fixtures import _close_checkpoint_db_thread, saver  # noqa: F401
 from .checkpoint_graphs import build_approval, build_delta_counter, build_pipeline, messages_as_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -119,7 +118,8 @@ def test_time_travel_replays_from_a_checkpoint_id(saver: DjangoSaver) -> None:
     history = list(graph.get_state_history(config))
     after_draft = next(h for h in history if h.next == ("review",))
 
-    replay_config = {"configurable": {**config["configurable"], "checkpoint_id": after_draft.config["configurable"]["checkpoint_id"]}}
+    draft_id = after_draft.config["configurable"]["checkpoint_id"]
+    replay_config = {"configurable": {**config["configurable"], "checkpoint_id": draft_id}}
     assert messages_as_text(graph.get_state(replay_config).values["messages"]) == [
         "human:travel", "ai:draft of: travel",
     ]
@@ -213,7 +213,9 @@ def test_delta_channel_graph_stores_deltas_and_rebuilds_state(saver: DjangoSaver
     # The fast path agrees with the base class's reference walk (get_tuple + parent_config).
     for past in list(graph.get_state_history(config))[:6]:
         fast = saver.get_delta_channel_history(config=past.config, channels=["items", "count"])
-        reference = BaseCheckpointSaver.get_delta_channel_history(saver, config=past.config, channels=["items", "count"])
+        reference = BaseCheckpointSaver.get_delta_channel_history(
+            saver, config=past.config, channels=["items", "count"]
+        )
         assert fast == reference
 
 

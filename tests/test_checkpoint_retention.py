@@ -18,7 +18,6 @@ from sessions_app.exceptions import InvalidInput
 from sessions_app.models import Checkpoint, CheckpointBlob, CheckpointWrite
 from sessions_app.tasks import prune_checkpoints
 
-from .checkpoint_fixtures import _close_checkpoint_db_thread, saver  # noqa: F401
 from .checkpoint_graphs import build_delta_counter, build_pipeline, messages_as_text
 
 pytestmark = pytest.mark.django_db(transaction=True)

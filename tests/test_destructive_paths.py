@@ -50,7 +50,8 @@ def test_admin_single_delete(staff_client, committed_session, django_capture_on_
     session = committed_session(2)
     _warm(session)
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff_client.post(reverse("admin:sessions_app_chatsession_delete", args=[session.pk]), {"post": "yes"})
+        delete_url = reverse("admin:sessions_app_chatsession_delete", args=[session.pk])
+        response = staff_client.post(delete_url, {"post": "yes"})
     assert response.status_code == 302 and not ChatSession.objects.filter(pk=session.pk).exists()
     entry = AuditLogEntry.objects.get(action="delete")
     assert (entry.actor, entry.session_id, entry.messages) == ("stella", session.pk, 4)
@@ -90,7 +91,9 @@ def test_admin_bulk_archive(staff_client, committed_session, django_capture_on_c
 def test_purge_command(committed_session, django_capture_on_commit_callbacks):
     session = committed_session(1)
     _warm(session)
-    ChatSession.objects.filter(pk=session.pk).update(status="archived", archived_at=timezone.now() - dt.timedelta(days=9))
+    ChatSession.objects.filter(pk=session.pk).update(
+        status="archived", archived_at=timezone.now() - dt.timedelta(days=9)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         call_command("purge_archived", "--days", "5", verbosity=0)
     entry = AuditLogEntry.objects.get(action="purge")

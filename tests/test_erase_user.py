@@ -49,7 +49,9 @@ def test_command_erases_everything_of_that_user_only(owner, other_user, capsys):
     assert _owned_rows(user_id) == (0, 0, 0)
     assert _owned_rows(other_user.pk) == (1, 2, 1) and ChatSession.objects.filter(pk=kept.pk).exists()
     entry = AuditLogEntry.objects.get()
-    assert (entry.action, entry.actor, entry.user, entry.target_user_id) == ("erase", "command:erase_user", None, user_id)
+    assert (entry.action, entry.actor, entry.user, entry.target_user_id) == (
+        "erase", "command:erase_user", None, user_id
+    )
     assert (entry.sessions, entry.messages, len(entry.session_ids)) == (2, 6, 2)
     assert entry.details["state_versions"] == 2 and entry.details["checkpoints"] == 1
     assert not Checkpoint.objects.filter(thread_id=str(first.pk)).exists()

@@ -79,5 +79,7 @@ def test_runnable_accepts_user_primary_key(owner):
 def test_unknown_user_is_refused():
     chain = make_chain()
     with pytest.raises(SessionNotFound, match="no user"):
-        chain.invoke({"question": "hi"}, config={"configurable": {"user_id": "nobody", "session_id": str(uuid.uuid4())}})
+        chain.invoke(
+            {"question": "hi"}, config={"configurable": {"user_id": "nobody", "session_id": str(uuid.uuid4())}}
+        )
     assert ChatSession.objects.count() == 0

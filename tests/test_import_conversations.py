@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import DataError
 from langchain_core.messages import AIMessage, HumanMessage, message_to_dict
 
 from sessions_app import services
@@ -14,7 +15,6 @@ from sessions_app.history import DjangoChatMessageHistory
 from sessions_app.importers import ParsedConversation, iter_conversations
 from sessions_app.models import AuditLogEntry, ChatMessage, ChatSession
 from sessions_app.services import import_session_id
-
 
 DATA = Path(__file__).parent / "data" / "import"
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,9 @@ def run(*args: str) -> tuple[str, str]:
 def test_import_sharegpt_writes_sessions_messages_and_a_summary(owner):
     out, _ = run(str(DATA / "sharegpt_valid.json"), "--format", "sharegpt", "--owner", owner.username)
     assert "Imported 3 conversations (15 messages); skipped 1 already imported, 1 empty, 0 invalid;" in out
-    session = ChatSession.objects.get(pk=import_session_id(owner_id=owner.pk, source_format="sharegpt", source_id="conv-a"))
+    session = ChatSession.objects.get(
+        pk=import_session_id(owner_id=owner.pk, source_format="sharegpt", source_id="conv-a")
+    )
     assert session.owner == owner and session.title == "What is the capital of France?"
     assert session.metadata == {"source": {"format": "sharegpt", "id": "conv-a"}}
     assert (session.message_count, session.last_seq) == (4, 4)
@@ -84,7 +86,9 @@ def test_truncated_file_is_refused_unless_skip_invalid(owner):
 
 
 def test_skip_invalid_imports_every_valid_conversation_of_a_mixed_file(owner):
-    out, err = run(str(DATA / "sharegpt_bad_shapes.json"), "--format", "sharegpt", "--owner", owner.username, "--skip-invalid")
+    out, err = run(
+        str(DATA / "sharegpt_bad_shapes.json"), "--format", "sharegpt", "--owner", owner.username, "--skip-invalid"
+    )
     assert "Imported 1 conversations" in out and "5 invalid" in out
     assert err.count("conversation #") == 5
 
@@ -145,7 +149,7 @@ def test_a_failing_batch_leaves_nothing_of_it(owner):
     bad = ParsedConversation(
         "sharegpt", "bad", 2, "bad", [AIMessage("x", additional_kwargs={"raw": "\x00"})]
     )
-    with pytest.raises(Exception):
+    with pytest.raises(DataError):  # PostgreSQL refuses \u0000 in jsonb
         services.conversations_import(owner=owner, conversations=[good, bad], batch_size=10)
     assert ChatSession.objects.count() == 0 and ChatMessage.objects.count() == 0
     summary = services.conversations_import(owner=owner, conversations=[good], batch_size=10)

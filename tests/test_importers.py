@@ -136,7 +136,8 @@ def test_chatgpt_without_current_node_takes_the_newest_branch():
 
 
 def test_chatgpt_dangling_parent_is_an_error_with_the_place():
-    with pytest.raises(ImportFormatError, match=r'^conversation #2 \(id "broken"\): parent "ghost" is not in the mapping$'):
+    expected = r'^conversation #2 \(id "broken"\): parent "ghost" is not in the mapping$'
+    with pytest.raises(ImportFormatError, match=expected):
         parse_file("chatgpt_bad_parent.json", "chatgpt")
 
 
@@ -149,7 +150,8 @@ def test_chatgpt_cycle_and_unknown_role_are_errors():
         parse_records([cyclic], source_format="chatgpt")
     odd = {"id": "odd", "current_node": "a", "mapping": {"a": {"id": "a", "parent": None, "children": [], "message": {
         "id": "a", "author": {"role": "critic"}, "content": {"content_type": "text", "parts": ["x"]}}}}}
-    with pytest.raises(ImportFormatError, match=r'^conversation #1 \(id "odd"\), message 1: node "a": unknown role "critic"'):
+    expected = r'^conversation #1 \(id "odd"\), message 1: node "a": unknown role "critic"'
+    with pytest.raises(ImportFormatError, match=expected):
         parse_records([odd], source_format="chatgpt")
 
 

@@ -73,7 +73,9 @@ def test_concurrent_turns_on_two_instances_keep_every_history_exact(two_servers,
     sent = {f"c{c} t{t}" for c in range(CLIENTS) for t in range(TURNS_PER_CLIENT)}
     seen: list[str] = []
     for sid in session_ids:
-        rows = list(ChatMessage.objects.filter(session_id=sid).order_by("seq").values_list("seq", "type", "content_text"))
+        rows = list(
+            ChatMessage.objects.filter(session_id=sid).order_by("seq").values_list("seq", "type", "content_text")
+        )
         assert [seq for seq, _, _ in rows] == list(range(1, len(rows) + 1))  # gap-free, no duplicates
         assert [t for _, t, _ in rows] == ["human", "ai"] * (len(rows) // 2)  # pairs never split
         for (_, _, question), (_, _, answer) in zip(rows[0::2], rows[1::2], strict=True):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from sessions_app import services
 from sessions_app.models import ChatSession
 
-from .api_fixtures import ApiClient, fast_password_hasher  # noqa: F401
+from .api_fixtures import ApiClient
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,7 +32,8 @@ def browser_page(live_server):
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         try:
             context = browser.new_context(base_url=live_server.url)
@@ -71,7 +72,9 @@ def test_payloads_are_inert_in_chat_list_tokens_and_admin(browser_page, live_ser
     page.goto(live_server.url + "/accounts/login/")
     client = Client()
     client.force_login(staff_user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
 
     page.goto(live_server.url + reverse("conversation_detail", kwargs={"session_id": session_id}))
     _assert_clean(page, TITLE, MESSAGE)
@@ -92,12 +95,12 @@ def test_payloads_are_inert_in_chat_list_tokens_and_admin(browser_page, live_ser
     for model, _model_admin in admin.site._registry.items():
         if model._meta.app_label != "sessions_app":
             continue
-        info = (model._meta.app_label, model._meta.model_name)
-        page.goto(live_server.url + reverse("admin:%s_%s_changelist" % info))
+        info = f"{model._meta.app_label}_{model._meta.model_name}"
+        page.goto(live_server.url + reverse(f"admin:{info}_changelist"))
         _assert_clean(page)
         first = model._default_manager.order_by("pk").first()
         if first is not None:
-            page.goto(live_server.url + reverse("admin:%s_%s_change" % info, args=[first.pk]))
+            page.goto(live_server.url + reverse(f"admin:{info}_change", args=[first.pk]))
             _assert_clean(page)
         visited += 1
     assert visited >= 1

@@ -8,8 +8,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.db import IntegrityError
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage, messages_to_dict
 
 from sessions_app import services, state
@@ -17,7 +17,6 @@ from sessions_app.history import DjangoChatMessageHistory
 from sessions_app.models import AuditLogEntry, ChatMessage, ChatSession, SessionState
 from sessions_app.services.transfer import SessionExists, session_export, session_import
 from sessions_app.transfer import parse_session_document
-from sessions_app.transfer.native import ExportFormatError
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +94,9 @@ def test_round_trip_is_byte_for_byte_apart_from_id_and_exported_at(rich_session,
     assert ops == sorted(map(json.dumps, state.diff_versions(rich_session.pk, 1, 2)))
     assert list(AuditLogEntry.objects.filter(action__in=["export", "import"]).order_by("id").values_list(
         "action", "actor")) == [
-        ("export", "command:export_session"), ("import", "command:import_session"), ("export", "command:export_session"),
+        ("export", "command:export_session"),
+        ("import", "command:import_session"),
+        ("export", "command:export_session"),
     ]
 
 

@@ -126,7 +126,9 @@ class BreaksMidStream(BaseChatModel):
     def _llm_type(self) -> str:
         return "breaks-mid-stream"
 
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any) -> ChatResult:
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
         raise NotImplementedError
 
     def _stream(
