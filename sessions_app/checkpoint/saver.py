@@ -39,7 +39,7 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, (str, bytes)) else value
 
 
-def _fetch(query: str, params: Sequence[Any]) -> list[Sequence[Any]]:
+def _fetch(query: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     """Run a read on the current connection; on PostgreSQL with *binary* results.
 
     Django's cursor returns ``bytea`` in text (hex) form, twice the bytes to send and decode; a
