@@ -94,7 +94,9 @@ class Runner:
         return time.perf_counter() - start, result
 
 
-def _put_chain(runner: Runner, thread_id: str, steps: int, messages: list[Any], *, timed: bool = True) -> tuple[list[float], dict]:
+def _put_chain(
+    runner: Runner, thread_id: str, steps: int, messages: list[Any], *, timed: bool = True
+) -> tuple[list[float], dict]:
     from langgraph.checkpoint.base import empty_checkpoint
 
     saver = runner.saver
@@ -107,7 +109,8 @@ def _put_chain(runner: Runner, thread_id: str, steps: int, messages: list[Any], 
         cp["channel_values"] = {"messages": messages, "step_note": f"step {step}"}
         cp["channel_versions"] = {"messages": version, "step_note": version}
         elapsed, config = runner.timed(
-            "put", config, cp, {"source": "loop", "step": step, "parents": {}}, {"messages": version, "step_note": version}
+            "put", config, cp, {"source": "loop", "step": step, "parents": {}},
+            {"messages": version, "step_note": version},
         )
         samples.append(elapsed)
     return samples, config
@@ -213,7 +216,8 @@ def stored_bytes(target: str, thread_id: str, handle: Any) -> float:
         from django.db import connection
 
         with connection.cursor() as cur:
-            cur.execute("SELECT count(*), coalesce(sum(octet_length(checkpoint) + octet_length(CAST(metadata AS TEXT))), 0) "
+            cur.execute("SELECT count(*), "
+                        "coalesce(sum(octet_length(checkpoint) + octet_length(CAST(metadata AS TEXT))), 0) "
                         "FROM checkpoint WHERE thread_id = %s", [thread_id])
             cps, total = cur.fetchone()
             cur.execute("SELECT coalesce(sum(octet_length(w.value)), 0) FROM write w JOIN checkpoint c "
@@ -418,7 +422,8 @@ def render(results: list[dict[str, Any]], quick: bool, seconds: float) -> str:
                 lines.append(f"| {label} | error: {r['error']} | | | |")
                 continue
             ops = r.get(f"ops{n}", {})
-            lines.append(f"| {label} | " + " | ".join(_fmt(ops.get(k)) for k in ("put", "put_writes", "get_tuple", "list10")) + " |")
+            cells = " | ".join(_fmt(ops.get(k)) for k in ("put", "put_writes", "get_tuple", "list10"))
+            lines.append(f"| {label} | {cells} |")
         lines.append("")
     lines += ["## Graph: two-node `MessagesState` graph, 200 invokes on one thread", "",
               "| saver | invokes/s | bytes stored per checkpoint |", "|---|---|---|"]

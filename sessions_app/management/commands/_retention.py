@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
-from sessions_app.services.retention import StepSummary, retention_candidates
+from sessions_app.services.retention import Progress, StepSummary, retention_candidates
 
 
 class RetentionCommand(BaseCommand):
@@ -31,8 +31,8 @@ class RetentionCommand(BaseCommand):
             for bar in self._bars:
                 bar.close()
 
-    def progress_factory(self, verbosity: int) -> Callable[[str, int], Callable[[int], None] | None]:
-        def factory(step: str, total: int) -> Callable[[int], None] | None:
+    def progress_factory(self, verbosity: int) -> Callable[[str, int], Progress | None]:
+        def factory(step: str, total: int) -> Progress | None:
             bar = tqdm(total=total, desc=step, unit="session", file=self.stderr, disable=verbosity < 1,
                        dynamic_ncols=True, leave=True)
             self._bars.append(bar)
