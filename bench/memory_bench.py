@@ -19,8 +19,9 @@ PostgreSQL (database ``chatmemory_bench``, dropped and re-created; ``BENCH_PG_UR
   duplicated pairs per store;
 * HTTP: ``POST /api/sessions/{id}/chat`` through gunicorn with the offline model under ``wrk``
   (Debian's package, a Lua script; a C load generator keeps the client's CPU use small on a
-  2-core machine) at 1, 8 and 32 connections, and the share of server time spent in the memory
-  layer (``bench/timed_wsgi.py``).
+  2-core machine) at 1, 8 and 32 connections (JSON, model delay 0), plus 8 connections streaming
+  (SSE) at the offline model's default pacing, and the share of server time spent in the memory
+  layer, wall clock and CPU (``bench/timed_wsgi.py``).
 """
 from __future__ import annotations
 
@@ -43,6 +44,11 @@ PY = sys.executable
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/chatmemory_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
 CONCURRENCY = [1, 8, 32]
+# HTTP levels: (clients, offline model's delay per token in ms). 0: JSON answers from a model that
+# takes no time, so the memory layer is measured against the rest of the server's own work only;
+# None: the browser's kind of turn, streamed (SSE) at the product's default pacing
+# (CHATMEMORY_OFFLINE_TOKEN_DELAY_MS, 15 ms per word; the pacing only applies when streaming).
+HTTP_LEVELS: list[tuple[int, int | None]] = [(c, 0) for c in CONCURRENCY] + [(8, None)]
 
 LABELS = {
     "warm": "chatmemory, warm cache (PostgreSQL + Redis)",
@@ -107,13 +113,14 @@ print(json.dumps({"token": token, "sessions": ids}))
 WRK_SCRIPT = """
 local sessions = {%s}
 local token = "%s"
+local accept = "%s"
 local counter = 0
 request = function()
   counter = counter + 1
   local sid = sessions[(counter %% #sessions) + 1]
   local body = '{"message": "HTTP benchmark turn ' .. counter .. ': what did I say before?"}'
   return wrk.format("POST", "/api/sessions/" .. sid .. "/chat",
-    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
+    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token, ["Accept"] = accept}, body)
 end
 """
 
@@ -130,23 +137,27 @@ def http_bench(duration: int) -> dict[str, Any]:
     import urllib.request
 
     env = django_env(DATABASE_URL=PG_URL, REDIS_URL=REDIS_URL, DEBUG="false", SECRET_KEY="bench-" + "x" * 50,
-                     ALLOWED_HOSTS="127.0.0.1", CHATMEMORY_OFFLINE_TOKEN_DELAY_MS="0", CHATMEMORY_CHAT_RATE_LIMIT="0",
+                     ALLOWED_HOSTS="127.0.0.1", CHATMEMORY_CHAT_RATE_LIMIT="0",
                      LOG_LEVEL="ERROR", CHATMEMORY_LOG_LEVEL="ERROR")
     subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True, timeout=600)
     setup = subprocess.run([PY, "manage.py", "shell", "-c", SETUP_SCRIPT], env=env, cwd=ROOT, check=True,
                            capture_output=True, text=True, timeout=600)
     info = json.loads(setup.stdout.strip().splitlines()[-1])
-    script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    script.write_text(WRK_SCRIPT % (", ".join(f'"{s}"' for s in info["sessions"]), info["token"]))
+    sessions = ", ".join(f'"{s}"' for s in info["sessions"])
     results: dict[str, Any] = {}
-    for clients in CONCURRENCY:
+    for clients, delay_ms in HTTP_LEVELS:
+        level = str(clients) if delay_ms == 0 else f"{clients}, streamed (SSE), default model pacing"
+        script = Path(tempfile.mkstemp(suffix=".lua")[1])
+        script.write_text(WRK_SCRIPT % (sessions, info["token"],
+                                        "application/json" if delay_ms == 0 else "text/event-stream"))
+        level_env = {**env, "CHATMEMORY_OFFLINE_TOKEN_DELAY_MS": str(delay_ms)} if delay_ms is not None else env
         stats_dir = Path(tempfile.mkdtemp(prefix="cm-bench-stats-"))
         port = free_port()
         server = subprocess.Popen(
             [PY, "-m", "gunicorn", "bench.timed_wsgi:application", "-c", "bench/gunicorn_bench.py",
              "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "16", "--worker-class", "gthread",
              "--timeout", "60", "--graceful-timeout", "10", "--log-level", "error"],
-            env={**env, "BENCH_STATS_DIR": str(stats_dir)}, cwd=ROOT)
+            env={**level_env, "BENCH_STATS_DIR": str(stats_dir)}, cwd=ROOT)
         try:
             deadline = time.monotonic() + 60
             while True:
@@ -166,26 +177,25 @@ def http_bench(duration: int) -> dict[str, Any]:
         finally:
             server.terminate()
             server.wait(timeout=60)
+            script.unlink()
         totals = {"requests": 0, "server_s": 0.0, "memory_s": 0.0, "server_cpu_s": 0.0, "memory_cpu_s": 0.0}
         for f in stats_dir.glob("*.json"):
             data = json.loads(f.read_text())
             for key in totals:
                 totals[key] += data[key]
         shutil.rmtree(stats_dir, ignore_errors=True)
-        results[str(clients)] = parse_wrk(out) | {"memory_share": totals["memory_s"] / totals["server_s"]
-                                                  if totals["server_s"] else None,
-                                                  "server_ms_per_request": 1000 * totals["server_s"] /
-                                                  max(1, totals["requests"]),
-                                                  "memory_ms_per_request": 1000 * totals["memory_s"] /
-                                                  max(1, totals["requests"]),
-                                                  "memory_cpu_share": totals["memory_cpu_s"] / totals["server_cpu_s"]
-                                                  if totals["server_cpu_s"] else None,
-                                                  "server_cpu_ms_per_request": 1000 * totals["server_cpu_s"] /
-                                                  max(1, totals["requests"]),
-                                                  "memory_cpu_ms_per_request": 1000 * totals["memory_cpu_s"] /
-                                                  max(1, totals["requests"])}
-        log(f"HTTP c={clients}: {results[str(clients)]}")
-    script.unlink()
+        per_request = 1000 / max(1, totals["requests"])
+        results[level] = parse_wrk(out) | {
+            "clients": clients,
+            "model_delay_ms": delay_ms,
+            "memory_share": totals["memory_s"] / totals["server_s"] if totals["server_s"] else None,
+            "memory_cpu_share": totals["memory_cpu_s"] / totals["server_cpu_s"] if totals["server_cpu_s"] else None,
+            "server_ms_per_request": totals["server_s"] * per_request,
+            "memory_ms_per_request": totals["memory_s"] * per_request,
+            "server_cpu_ms_per_request": totals["server_cpu_s"] * per_request,
+            "memory_cpu_ms_per_request": totals["memory_cpu_s"] * per_request,
+        }
+        log(f"HTTP {level}: {results[level]}")
     return results
 
 
@@ -323,9 +333,12 @@ def report(results: dict[str, Any], lengths: list[int], elapsed: float) -> str:
         "`DjangoChatMessageHistory` (construction, `get_recent_messages`, `session_append`); *server*: the "
         "requests' WSGI calls; summed over the workers. *wall* is elapsed time (includes waiting for "
         "PostgreSQL, Redis and, with many threads on 2 cores, for the GIL); *CPU* is the request thread's "
-        "own CPU time (`time.thread_time`).",
+        "own CPU time (`time.thread_time`). The first rows ask for JSON with the offline model's delay set to "
+        "0 (a model that takes no time: the memory layer against everything else the server does); the last "
+        "row streams the answer (SSE) as the browser does, at the offline model's default pacing "
+        "(15 ms per word), a turn shaped like a real streamed model's.",
         "",
-        "| clients | turns/s | p50 ms | p99 ms | requests | errors (non-2xx + socket) | server ms/turn wall / CPU | "
+        "| clients (model delay 0 unless said) | turns/s | p50 ms | p99 ms | requests | errors (non-2xx + socket) | server ms/turn wall / CPU | "
         "memory ms/turn wall / CPU | memory share wall / CPU |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
@@ -369,11 +382,15 @@ def targets(turn: dict[str, Any], full_ours: dict[str, Any], full_peer: dict[str
     top = http[str(max(CONCURRENCY))]
     errors = top["non_2xx"] + top["socket_errors"]
     out.append(f"- HTTP, no errors at {max(CONCURRENCY)} clients: {errors} errors — {ok(errors == 0)}")
-    for kind, key in (("wall clock", "memory_share"), ("CPU time", "memory_cpu_share")):
-        shares = [r[key] for r in http.values() if r.get(key) is not None]
-        if shares:
-            out.append(f"- memory layer under 10% of a turn's server time ({kind}): "
-                       f"{100 * min(shares):.1f}–{100 * max(shares):.1f}% — {ok(max(shares) < 0.10)}")
+    for paced in (False, True):
+        rows = [r for r in http.values() if (r["model_delay_ms"] is None) == paced]
+        what = ("streamed turns at the offline model's default pacing" if paced
+                else "JSON turns with a model that takes no time")
+        for kind, key in (("wall clock", "memory_share"), ("CPU time", "memory_cpu_share")):
+            shares = [r[key] for r in rows if r.get(key) is not None]
+            if shares:
+                out.append(f"- memory layer under 10% of a turn's server time, {what}, {kind}: "
+                           f"{100 * min(shares):.1f}–{100 * max(shares):.1f}% — {ok(max(shares) < 0.10)}")
     return out
 
 
