@@ -338,8 +338,8 @@ def report(results: dict[str, Any], lengths: list[int], elapsed: float) -> str:
         "row streams the answer (SSE) as the browser does, at the offline model's default pacing "
         "(15 ms per word), a turn shaped like a real streamed model's.",
         "",
-        "| clients (model delay 0 unless said) | turns/s | p50 ms | p99 ms | requests | errors (non-2xx + socket) | server ms/turn wall / CPU | "
-        "memory ms/turn wall / CPU | memory share wall / CPU |",
+        "| clients (model delay 0 unless said) | turns/s | p50 ms | p99 ms | requests | errors (non-2xx + socket) | "
+        "server ms/turn wall / CPU | memory ms/turn wall / CPU | memory share wall / CPU |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for c, r in results["http"].items():

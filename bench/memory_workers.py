@@ -167,8 +167,8 @@ def chatmemory(embedded: bool) -> dict[str, Any]:
             per_request = variant in ("warm_request", "cold")
             reused = DjangoChatMessageHistory(session.pk, user=user, cache=variant != "no_cache")
 
-            def turn(i: int, session: ChatSession = session, variant: str = variant, per_request: bool = per_request,
-                     reused: DjangoChatMessageHistory = reused) -> None:
+            def turn(i: int, session: ChatSession = session, per_request: bool = per_request,
+                     reused: DjangoChatMessageHistory = reused, length: int = length) -> None:
                 history = DjangoChatMessageHistory(session.pk, user=user) if per_request else reused
                 history.add_messages(pair(i))
                 window = history.get_recent_messages(WINDOW)
@@ -229,7 +229,8 @@ def peers() -> dict[str, Any]:
         raw = [json.dumps(r) for r in records]
         sid = str(uuid.uuid4())
         # floor: raw psycopg, 2-row INSERT + last-20 SELECT by the primary key index
-        copy_rows("COPY bench_floor (session_id, seq, message) FROM STDIN", [(sid, i + 1, m) for i, m in enumerate(raw)])
+        copy_rows("COPY bench_floor (session_id, seq, message) FROM STDIN",
+                  [(sid, i + 1, m) for i, m in enumerate(raw)])
         seq = [length]
 
         def floor_pg(i: int, sid: str = sid, seq: list[int] = seq) -> None:
@@ -259,7 +260,7 @@ def peers() -> dict[str, Any]:
         copy_rows("COPY bench_lc_pg (session_id, message) FROM STDIN", [(sid, m) for m in raw])
         lc_pg = PostgresChatMessageHistory("bench_lc_pg", sid, sync_connection=connect())
 
-        def lc_pg_turn(i: int, h: Any = lc_pg) -> None:
+        def lc_pg_turn(i: int, h: Any = lc_pg, length: int = length) -> None:
             h.add_messages(pair(i))
             assert len(h.messages[-WINDOW:]) >= min(WINDOW, length)
 
@@ -271,7 +272,7 @@ def peers() -> dict[str, Any]:
         for start in range(0, length, 10_000):
             rds.lpush(lc_redis.key, *raw[start:start + 10_000])
 
-        def lc_redis_turn(i: int, h: Any = lc_redis) -> None:
+        def lc_redis_turn(i: int, h: Any = lc_redis, length: int = length) -> None:
             h.add_messages(pair(i))
             assert len(h.messages[-WINDOW:]) >= min(WINDOW, length)
 
@@ -280,7 +281,7 @@ def peers() -> dict[str, Any]:
         copy_rows("COPY message_store (session_id, message) FROM STDIN", [(sid, m) for m in raw])
         lc_sql = SQLChatMessageHistory(session_id=sid, connection=sql_url)
 
-        def lc_sql_turn(i: int, h: Any = lc_sql) -> None:
+        def lc_sql_turn(i: int, h: Any = lc_sql, length: int = length) -> None:
             h.add_messages(pair(i))
             assert len(h.messages[-WINDOW:]) >= min(WINDOW, length)
 
@@ -294,7 +295,8 @@ def peers() -> dict[str, Any]:
         [m.content for m in PostgresChatMessageHistory("bench_lc_pg", sid, sync_connection=pg).messages])
     sid = str(uuid.uuid4())
     concurrent_writers(lambda: RedisChatMessageHistory(sid, url=REDIS_URL).add_messages)
-    results["concurrency"]["lc_redis"] = split_pairs([m.content for m in RedisChatMessageHistory(sid, url=REDIS_URL).messages])
+    results["concurrency"]["lc_redis"] = split_pairs(
+        [m.content for m in RedisChatMessageHistory(sid, url=REDIS_URL).messages])
     sid = str(uuid.uuid4())
     concurrent_writers(lambda: SQLChatMessageHistory(session_id=sid, connection=sql_url).add_messages)
     results["concurrency"]["lc_sql"] = split_pairs(

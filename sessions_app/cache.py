@@ -235,7 +235,7 @@ def _dirty_set(create: bool = False) -> set[uuid.UUID] | None:
     dirty = getattr(connection, "_chatmemory_dirty", None)
     if dirty is None and create:
         dirty = set()
-        connection._chatmemory_dirty = dirty
+        setattr(connection, "_chatmemory_dirty", dirty)  # noqa: B010 - per-connection state Django has no slot for
     return dirty
 
 

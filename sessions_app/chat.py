@@ -14,7 +14,7 @@ and written through ``DjangoChatMessageHistory``. Two rules make a turn safe:
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 from django.conf import settings
@@ -111,7 +111,7 @@ class ChatTurn:
         self._save(answer)
         return answer
 
-    def stream(self) -> Iterator[str]:
+    def stream(self) -> Generator[str, None, None]:
         """Yield the answer's text as it is generated; store the turn when it is complete."""
         chunks = self._chain().stream(self.prompt_inputs())
         total: AIMessageChunk | None = None

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db import DatabaseError
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from ninja import Router
 
 from ..chat import ChatTurn
@@ -16,7 +16,7 @@ from ..exceptions import ChatMemoryError, ServiceUnavailable
 from ..history import DjangoChatMessageHistory
 from ..ratelimit import chat_rate_limit_retry_after
 from ..serialization import plain_text
-from .auth import caller_session
+from .auth import ApiRequest, caller_session
 from .errors import RateLimited
 from .schemas.chat import ChatIn, ChatOut
 from .schemas.common import ErrorOut
@@ -89,7 +89,7 @@ def _events(turn: ChatTurn, session_id: uuid.UUID) -> Iterator[str]:
         }
     },
 )
-def chat(request: HttpRequest, session_id: uuid.UUID, payload: ChatIn) -> Any:
+def chat(request: ApiRequest, session_id: uuid.UUID, payload: ChatIn) -> Any:
     """Send one user message; the model answers from the conversation's memory.
 
     The turn (``[human, ai]``) is stored atomically once the answer is complete; ``seqs`` are

@@ -1,6 +1,7 @@
 """``ChatMessage``: one LangChain message of a conversation, stored as LangChain serializes it."""
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -11,7 +12,7 @@ if TYPE_CHECKING:
 
 
 class ChatMessageQuerySet(models.QuerySet["ChatMessage"]):
-    def for_session(self, session_id: object) -> ChatMessageQuerySet:
+    def for_session(self, session_id: uuid.UUID) -> ChatMessageQuerySet:
         return self.filter(session_id=session_id)
 
     def in_order(self) -> ChatMessageQuerySet:
