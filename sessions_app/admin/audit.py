@@ -1,16 +1,14 @@
 """Admin for the audit log: browsable and filterable, never editable (append-only)."""
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from ..models import AuditLogEntry
+from .readonly_mixin import ReadOnlyAdminMixin
 
 
 @admin.register(AuditLogEntry)
-class AuditLogEntryAdmin(admin.ModelAdmin):
+class AuditLogEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: no add, change or delete permission for anyone, superusers included."""
 
     list_display = ("created_at", "action", "actor", "session_id", "target_user_id", "sessions", "messages")
@@ -25,12 +23,3 @@ class AuditLogEntryAdmin(admin.ModelAdmin):
         "sessions", "messages", "details",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -22,6 +22,7 @@ from .. import services
 from ..checkpoint.selectors import thread_timeline
 from ..exceptions import InvalidInput
 from ..models import ChatSession, CheckpointThread
+from .readonly_mixin import ReadOnlyAdminMixin
 
 TIMELINE_PAGE = 50
 
@@ -54,8 +55,9 @@ def timeline_url(thread_id: str, checkpoint_ns: str = "", before: str | None = N
 
 
 @admin.register(CheckpointThread)
-class CheckpointThreadAdmin(admin.ModelAdmin):
-    """One row per thread namespace (a database view); read-only, changed only through actions."""
+class CheckpointThreadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """One row per thread namespace (a database view); read-only, changed only through actions
+    (deletion too: the delete_threads action)."""
 
     list_display = ("thread_link", "checkpoint_ns", "checkpoints", "latest_step", "updated_at", "conversation_link")
     list_display_links = None
@@ -69,15 +71,6 @@ class CheckpointThreadAdmin(admin.ModelAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return ThreadChangeList
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # rows are a view: deletion goes through the delete_threads action
 
     def has_manage_permission(self, request: HttpRequest) -> bool:
         """Copy/fork/prune/delete change checkpoint rows: they need ``delete_checkpoint``."""

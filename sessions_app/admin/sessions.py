@@ -32,6 +32,7 @@ from ..models import AuditLogEntry, ChatMessage, ChatSession
 from .cache_mixin import CachedSessionAdminMixin
 from .export import export_chunks
 from .pagination import EstimatedCountPaginator
+from .readonly_mixin import ReadOnlyAdminMixin
 
 MESSAGE_INLINE_LIMIT = 200  # messages shown on a conversation page
 TENANT_CHOICES_LIMIT = 100  # tenants offered in the filter
@@ -75,7 +76,7 @@ class LatestMessagesFormSet(BaseInlineFormSet):
         return self._latest
 
 
-class ChatMessageInline(admin.TabularInline):
+class ChatMessageInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ChatMessage
     formset = LatestMessagesFormSet
     template = "admin/sessions_app/chatsession/messages_inline.html"
@@ -86,15 +87,6 @@ class ChatMessageInline(admin.TabularInline):
     can_delete = False
     show_change_link = True
     verbose_name_plural = f"messages (the latest {MESSAGE_INLINE_LIMIT}, oldest first)"
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="text")
     def text(self, message: ChatMessage) -> str:

@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import jsonpatch
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from ..models import SessionState
+from .readonly_mixin import ReadOnlyAdminMixin
 
 
 @admin.register(SessionState)
-class SessionStateAdmin(admin.ModelAdmin):
+class SessionStateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """State versions are immutable: viewable, never added, changed or deleted here."""
 
     list_display = ("session", "version", "tag", "source_version", "created_at")
@@ -24,15 +23,6 @@ class SessionStateAdmin(admin.ModelAdmin):
     show_full_result_count = False
     fields = ("session", "version", "tag", "source_version", "created_at", "state_pretty", "diff_from_previous")
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="state")
     def state_pretty(self, obj: SessionState) -> str:
