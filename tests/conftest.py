@@ -87,3 +87,9 @@ def owner_client(client, owner):
 def other_client(client, other_user):
     client.force_login(other_user)
     return client
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client

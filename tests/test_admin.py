@@ -22,12 +22,6 @@ CHANGELIST = reverse("admin:sessions_app_chatsession_changelist")
 MESSAGES = reverse("admin:sessions_app_chatmessage_changelist")
 
 
-@pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
-
-
 def make_sessions(count: int, *, messages: int = 2, **kwargs) -> list[ChatSession]:
     sessions = []
     for i in range(count):

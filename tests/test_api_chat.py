@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
 
 from sessions_app import services
 from sessions_app.models import ChatMessage
+
+from .live_server_utils import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -78,15 +79,9 @@ def test_chat_message_over_the_size_limit_is_400(owner_api, chat_session, settin
     assert not ChatMessage.objects.exists()
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_model_failure_is_503_and_stores_nothing(owner_api, chat_session, settings):
     # A real ChatOpenAI pointed at a loopback port where nothing listens: connection refused.
-    settings.OPENAI_BASE_URL = f"http://127.0.0.1:{_closed_port()}/v1"
+    settings.OPENAI_BASE_URL = f"http://127.0.0.1:{free_port()}/v1"
     settings.OPENAI_API_KEY = "test"
     settings.CHATMEMORY_MODEL_TIMEOUT = 2
     response = owner_api.post(_url(chat_session), {"message": "hello?"})

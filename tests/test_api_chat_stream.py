@@ -10,7 +10,7 @@ from django.db import connection
 
 from sessions_app.models import ChatMessage
 
-from .live_server_utils import gunicorn, server_env_for_test_db
+from .live_server_utils import free_port, gunicorn, server_env_for_test_db
 
 SSE = {"Accept": "text/event-stream"}
 
@@ -49,10 +49,7 @@ def test_stream_errors_before_streaming_are_plain_json(owner_api, other_api, cha
 
 @pytest.mark.django_db
 def test_model_failure_mid_stream_is_an_error_event_and_stores_nothing(owner_api, chat_session, settings):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    settings.OPENAI_BASE_URL = f"http://127.0.0.1:{port}/v1"
+    settings.OPENAI_BASE_URL = f"http://127.0.0.1:{free_port()}/v1"
     settings.OPENAI_API_KEY = "test"
     settings.CHATMEMORY_MODEL_TIMEOUT = 2
     response = owner_api.post(f"/api/sessions/{chat_session.pk}/chat", {"message": "hello?"}, headers=SSE)

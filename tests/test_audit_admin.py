@@ -16,12 +16,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
-
-
-@pytest.fixture
 def entries(owner, staff_user):
     a = make_session(owner, turns=1)
     b = make_session(owner, turns=1)

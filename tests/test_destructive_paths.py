@@ -40,12 +40,6 @@ def _warm(session: ChatSession) -> None:
     assert cache.read_meta(session.pk) is not None, "the history read should have filled the cache"
 
 
-@pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
-
-
 def test_admin_single_delete(staff_client, committed_session, django_capture_on_commit_callbacks):
     session = committed_session(2)
     _warm(session)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from sessions_app.models import ChatMessage, ChatSession
 
 from .conftest import PASSWORD
 from .factories import UserFactory
+from .live_server_utils import free_port
 
 # Playwright's sync API runs an asyncio loop in this thread; the ORM calls made by the tests
 # themselves (fixtures, assertions) are still plain synchronous code.
@@ -173,10 +173,8 @@ def test_xss_in_messages_and_titles_does_not_execute(page, live_server):
 
 
 def test_model_failure_shows_an_error_and_keeps_the_text(page, live_server, settings):
-    with socket.socket() as sock:  # a loopback port where nothing listens: the model is unreachable
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    settings.OPENAI_BASE_URL = f"http://127.0.0.1:{port}/v1"
+    # A loopback port where nothing listens: the model is unreachable.
+    settings.OPENAI_BASE_URL = f"http://127.0.0.1:{free_port()}/v1"
     settings.OPENAI_API_KEY = "test"
     owner = UserFactory(username="olivia")
     session = services.session_create(owner=owner, title="Offline today")

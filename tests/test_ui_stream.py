@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +16,8 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from sessions_app import services
 from sessions_app.models import ChatMessage
 from sessions_app.views import conversation_stream
+
+from .live_server_utils import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -106,10 +107,7 @@ def test_archived_conversation_refuses_messages_with_409(owner_client, chat_sess
 
 def test_unreachable_model_server_is_an_error_event_and_nothing_is_stored(owner_client, chat_session, settings):
     # A real ChatOpenAI against a loopback port where nothing listens: a genuine connection error.
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    settings.OPENAI_BASE_URL = f"http://127.0.0.1:{port}/v1"
+    settings.OPENAI_BASE_URL = f"http://127.0.0.1:{free_port()}/v1"
     settings.OPENAI_API_KEY = "test"
     settings.CHATMEMORY_MODEL_TIMEOUT = 5
     events = read_events(post_message(owner_client, chat_session, "anyone there?"))
