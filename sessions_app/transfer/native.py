@@ -78,6 +78,15 @@ def _int(value: Any, place: str, *, minimum: int = 0, nullable: bool = False) ->
     return value
 
 
+def _increasing(value: Any, place: str, last: int, plural: str) -> int:
+    """An integer ≥ 1 above ``last``, the previous row's (message seqs, state versions)."""
+    number = _int(value, place, minimum=1)
+    assert number is not None
+    if number <= last:
+        raise ExportFormatError(place, f"{number} does not follow {last} ({plural} must increase)")
+    return number
+
+
 def _when(value: Any, place: str, *, nullable: bool = False) -> datetime | None:
     if value is None and nullable:
         return None
@@ -136,11 +145,7 @@ def _messages(raw: Any) -> list[MessageRow]:
     for i, item in enumerate(raw):
         place = f"messages[{i}]"
         _expect(item, dict, place, "an object")
-        seq = _int(item.get("seq"), f"{place}.seq", minimum=1)
-        assert seq is not None
-        if seq <= last:
-            raise ExportFormatError(f"{place}.seq", f"{seq} does not follow {last} (seqs must increase)")
-        last = seq
+        seq = last = _increasing(item.get("seq"), f"{place}.seq", last, "seqs")
         created_at = _when(item.get("created_at"), f"{place}.created_at")
         message = _expect(item.get("message"), dict, f"{place}.message", "an object (message_to_dict)")
         mtype = message.get("type")
@@ -165,11 +170,7 @@ def _states(raw: Any) -> list[StateRow]:
     for i, item in enumerate(raw):
         place = f"state_versions[{i}]"
         _expect(item, dict, place, "an object")
-        version = _int(item.get("version"), f"{place}.version", minimum=1)
-        assert version is not None
-        if version <= last:
-            raise ExportFormatError(f"{place}.version", f"{version} does not follow {last} (versions must increase)")
-        last = version
+        version = last = _increasing(item.get("version"), f"{place}.version", last, "versions")
         tag = _str(item.get("tag"), f"{place}.tag", max_length=100, nullable=True)
         if tag is not None:
             if tag in tags:
