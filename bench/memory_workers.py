@@ -152,6 +152,38 @@ def chatmemory(embedded: bool) -> dict[str, Any]:
         session.refresh_from_db()
         return session
 
+    if not embedded:
+        import psycopg
+        from langchain_core.messages import message_to_dict, messages_from_dict
+
+        from sessions_app.services.messages import append_statement
+
+        raw_pg = psycopg.connect(PG_URL.replace("postgres://", "postgresql://"), autocommit=True)
+        store = cache._store()  # the Redis store: its registered Lua scripts and key names
+
+    def design_floor_turn(session: ChatSession, length: int) -> Callable[[int], None]:
+        """chatmemory's round trips with nothing around them: the prepared append statement on a
+        raw psycopg connection, the cache's Lua append and Lua read on redis-py, then
+        ``messages_from_dict`` — no Django, no history class, no error handling."""
+        keys = store._keys(session.pk)
+
+        def turn(i: int) -> None:
+            records = [message_to_dict(m) for m in pair(i)]
+            raw = [json.dumps(r) for r in records]
+            now = timezone.now()
+            params: list[Any] = [2, 2, now, session.pk, "active", session.pk, 2, now]
+            for k, r in enumerate(records):
+                params += [k + 1, r["type"], raw[k], r["data"]["content"]]
+            seqs = sorted(row[0] for row in raw_pg.execute(append_statement(2), params, prepare=True).fetchall())
+            args: list[Any] = [cache.session_ttl(None), cache.window_cap(), seqs[-1]]
+            for seq, record in zip(seqs, raw, strict=True):
+                args += [seq, f"{seq}:{record}"]
+            store._append(keys=keys[:2], args=args)
+            reply = store._read(keys=keys, args=[WINDOW, 1])
+            assert len(messages_from_dict(json.loads(reply[4]))) >= min(WINDOW, length)
+
+        return turn
+
     # Full reads first, each on a session of exactly that many messages (as the peers' are).
     if not embedded:
         for length in (n for n in FULL_READ_LENGTHS if n in LENGTHS):
@@ -176,6 +208,10 @@ def chatmemory(embedded: bool) -> dict[str, Any]:
 
             before = (lambda s=session: cache.evict(s.pk)) if variant == "cold" else None
             results["turn"][f"{variant}/{length}"] = measure(turn, turns_for(length), before)
+        if not embedded:
+            results["turn"][f"design_floor/{length}"] = measure(design_floor_turn(session, length), turns_for(length))
+    if not embedded:
+        raw_pg.close()
     # Concurrency: 8 writers on one session, each its own connection.
     session = services.session_create(owner=user, title="writers")
 

@@ -229,9 +229,7 @@ def _flush_pending(store: Any) -> None:
 # Cache updates run after the commit. Until then this connection sees its own uncommitted writes
 # in the database but the cache does not, so the sessions it wrote are *dirty* for it: its reads
 # of them bypass the cache (and never fill it with uncommitted data) until the commit.
-def _dirty_set(create: bool = False) -> set[uuid.UUID] | None:
-    from django.db import connection
-
+def _dirty_set(connection: Any, create: bool = False) -> set[uuid.UUID] | None:
     dirty = getattr(connection, "_chatmemory_dirty", None)
     if dirty is None and create:
         dirty = set()
@@ -239,11 +237,16 @@ def _dirty_set(create: bool = False) -> set[uuid.UUID] | None:
     return dirty
 
 
+def _connection() -> Any:
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    return connections[DEFAULT_DB_ALIAS]  # once: the ``connection`` proxy resolves it on every attribute
+
+
 def is_dirty(session_id: uuid.UUID) -> bool:
     """Whether this connection has uncommitted writes to the session (read the database then)."""
-    from django.db import connection
-
-    dirty = _dirty_set()
+    connection = _connection()
+    dirty = _dirty_set(connection)
     if not dirty:
         return False
     if not connection.in_atomic_block:  # committed or rolled back since: nothing is pending
@@ -253,16 +256,19 @@ def is_dirty(session_id: uuid.UUID) -> bool:
 
 
 def _after_commit(session_ids: Sequence[uuid.UUID], action: Any) -> None:
-    from django.db import connection, transaction
+    from django.db import transaction
 
-    if connection.in_atomic_block:
-        dirty = _dirty_set(create=True)
-        assert dirty is not None
-        dirty.update(session_ids)
+    connection = _connection()
+    if not connection.in_atomic_block and connection.get_autocommit():
+        action()  # autocommit: the write is committed already (what ``on_commit`` does then)
+        return
+    dirty = _dirty_set(connection, create=True)
+    assert dirty is not None
+    dirty.update(session_ids)
 
     def run() -> None:
         action()
-        dirty = _dirty_set()
+        dirty = _dirty_set(_connection())
         if dirty:
             dirty.difference_update(session_ids)
 

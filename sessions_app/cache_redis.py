@@ -104,9 +104,16 @@ class RedisWindowStore:
         self._fill = self.client.register_script(_FILL)
         self._append = self.client.register_script(_APPEND)
         self._ttl = self.client.register_script(_TTL)
+        self._key_memo: dict[uuid.UUID, list[str]] = {}  # make_key is pure for a given alias
 
     def _keys(self, session_id: uuid.UUID) -> list[str]:
-        return [self.cache.make_key(f"{kind}:{session_id}") for kind in ("m", "z", "e")]
+        keys = self._key_memo.get(session_id)
+        if keys is None:
+            if len(self._key_memo) >= 10_000:  # bounded: the active sessions of a busy process
+                self._key_memo.clear()
+            keys = [self.cache.make_key(f"{kind}:{session_id}") for kind in ("m", "z", "e")]
+            self._key_memo[session_id] = keys
+        return keys
 
     def read(self, session_id: uuid.UUID, limit: int, *, touch: bool = True) -> CachedWindow:
         reply = self._read(keys=self._keys(session_id), args=[limit, 1 if touch else 0])

@@ -23,22 +23,11 @@ case ``prepare=True`` is ignored by psycopg.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
-from django.db import connection
-
-
-@contextmanager
-def _logged(query: str) -> Iterator[psycopg.Cursor[Any]]:
-    connection.ensure_connection()
-    start = time.monotonic()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cur:
-        yield cur
-    if connection.queries_logged:
-        connection.queries_log.append({"sql": query, "time": f"{time.monotonic() - start:.3f}"})
+from django.db import DEFAULT_DB_ALIAS, connections
 
 
 def pg_fetchall(query: str, params: Sequence[Any], *, prepare: bool = False, binary: bool = False
@@ -49,9 +38,15 @@ def pg_fetchall(query: str, params: Sequence[Any], *, prepare: bool = False, bin
     ``binary=True`` asks for binary results (``bytea`` as bytes, no hex). Raises Django's
     ``DatabaseError`` family. PostgreSQL only: callers branch on ``connection.vendor``.
     """
-    with _logged(query) as cur:
+    conn = connections[DEFAULT_DB_ALIAS]  # one lookup: the ``connection`` proxy resolves it per attribute
+    conn.ensure_connection()
+    start = time.monotonic()
+    with conn.wrap_database_errors, psycopg.Cursor(conn.connection) as cur:
         cur.execute(query, params, prepare=prepare, binary=binary)
-        return cur.fetchall() if cur.description is not None else []
+        rows = cur.fetchall() if cur.description is not None else []
+    if conn.queries_logged:
+        conn.queries_log.append({"sql": query, "time": f"{time.monotonic() - start:.3f}"})
+    return rows
 
 
 def pg_execute(query: str, params: Sequence[Any], *, prepare: bool = False) -> None:

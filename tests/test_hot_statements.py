@@ -92,3 +92,14 @@ def test_no_redundant_foreign_key_indexes():
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, ChatMessage._meta.db_table)
     assert any(c["unique"] and c["columns"] == ["session_id", "seq"] for c in constraints.values())
+
+
+@pytest.mark.postgres
+def test_a_batch_too_big_for_one_statement_is_still_atomic(chat_session):
+    from sessions_app.services.messages import ONE_STATEMENT_MAX
+
+    big = [HumanMessage(content=f"m{i}") for i in range(ONE_STATEMENT_MAX + 1)]
+    assert services.messages_append(session_id=chat_session.pk, messages=big) == list(range(1, len(big) + 1))
+    assert services.messages_append(session_id=chat_session.pk, messages=pair(0)) == [len(big) + 1, len(big) + 2]
+    chat_session.refresh_from_db()
+    assert chat_session.message_count == chat_session.last_seq == len(big) + 2

@@ -1,6 +1,7 @@
 """Appending and clearing messages: the write half of the hot path."""
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Sequence
@@ -18,6 +19,9 @@ from ..serialization import plain_text, to_record
 _SESSION_TABLE = ChatSession._meta.db_table
 _MESSAGE_TABLE = ChatMessage._meta.db_table
 _ACTIVE = str(ChatSession.Status.ACTIVE.value)
+# Batches up to this size go as one statement (4 parameters per message; PostgreSQL's protocol
+# allows 65,535 per statement); bigger ones take the portable path, still one transaction.
+ONE_STATEMENT_MAX = 1000
 
 
 def _reserve_seqs(session_id: uuid.UUID, count: int) -> int | None:
@@ -58,20 +62,28 @@ def _append_one_statement(
         session_id = uuid.UUID(str(session_id))
     n = len(records)
     now = timezone.now()
-    values = ", ".join(["(%s::int, %s::text, %s::text, %s::text)"] * n)
     params: list[object] = [n, n, now, session_id, _ACTIVE, session_id, n, now]
     for i, record in enumerate(records):
         params += [i + 1, record["type"], record_json[i], texts[i]]
-    rows = pg_fetchall(
+    rows = pg_fetchall(append_statement(n), params, prepare=True)
+    return sorted(int(row[0]) for row in rows)
+
+
+@functools.lru_cache(maxsize=16)
+def append_statement(count: int) -> str:
+    """The PostgreSQL append statement for a batch of ``count`` messages (see ``_append_one_statement``).
+
+    Parameters, in order: count, count, now, session id, "active", session id, count, now, then per
+    message its 1-based index, type, ``message_to_dict`` JSON and plain text. Returns ``seq`` rows.
+    """
+    values = ", ".join(["(%s::int, %s::text, %s::text, %s::text)"] * count)
+    return (
         f"WITH s AS (UPDATE {_SESSION_TABLE} SET last_seq = last_seq + %s, message_count = message_count + %s, "
         f"last_active_at = %s WHERE id = %s AND status = %s RETURNING last_seq) "
         f"INSERT INTO {_MESSAGE_TABLE} (session_id, seq, type, message, content_text, created_at) "
         f"SELECT %s, s.last_seq - %s + v.i, v.type, v.message::jsonb, v.content_text, %s "
-        f"FROM s CROSS JOIN (VALUES {values}) AS v(i, type, message, content_text) RETURNING seq",
-        params,
-        prepare=True,
+        f"FROM s CROSS JOIN (VALUES {values}) AS v(i, type, message, content_text) RETURNING seq"
     )
-    return sorted(int(row[0]) for row in rows)
 
 
 def _raise_for_missing(session_id: uuid.UUID) -> None:
@@ -91,8 +103,9 @@ def messages_append(
     the same transaction: either the whole batch is stored or nothing is. A human message and
     its answer appended together therefore stay adjacent even with concurrent writers.
 
-    On PostgreSQL this is a single statement (``_append_one_statement``: one round trip); on
-    other databases ``_reserve_seqs`` + one multi-row INSERT in a transaction. After the
+    On PostgreSQL this is a single statement (``_append_one_statement``: one round trip) for
+    batches up to ``ONE_STATEMENT_MAX`` messages; otherwise (and on other databases)
+    ``_reserve_seqs`` + a batched multi-row INSERT in one transaction. After the
     commit the new messages are added to the active-session cache (``sessions_app.cache``);
     a cache failure is logged and never fails the append.
 
@@ -109,7 +122,7 @@ def messages_append(
             if len(text) > max_chars:
                 raise InvalidInput(f"message is longer than {max_chars} characters")
     record_json = [json.dumps(r) for r in records]
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and len(records) <= ONE_STATEMENT_MAX:
         seqs = _append_one_statement(session_id, records, record_json, texts)
         if not seqs:
             _raise_for_missing(session_id)
