@@ -17,7 +17,7 @@ from langchain_core.messages import BaseMessage
 from .db import pg_fetchall
 from .exceptions import SessionNotFound
 from .models import ChatMessage, ChatSession
-from .serialization import from_records
+from .serialization import from_records, gc_paused
 
 
 def parse_session_id(value: Any) -> uuid.UUID:
@@ -74,7 +74,8 @@ def messages_all(*, session_id: uuid.UUID) -> list[BaseMessage]:
         rows = pg_fetchall(f"SELECT message FROM {ChatMessage._meta.db_table} WHERE session_id = %s ORDER BY seq",
                            [parse_session_id(session_id)], prepare=True)
         if rows and isinstance(rows[0][0], str):
-            return from_records(json.loads("[" + ",".join(row[0] for row in rows) + "]"))
+            with gc_paused():  # one big decode and build: see serialization.gc_paused
+                return from_records(json.loads("[" + ",".join(row[0] for row in rows) + "]"))
         return from_records(row[0] for row in rows)
     return from_records(ChatMessage.objects.for_session(session_id).order_by("seq").values_list("message", flat=True))
 

@@ -103,3 +103,25 @@ def test_a_batch_too_big_for_one_statement_is_still_atomic(chat_session):
     assert services.messages_append(session_id=chat_session.pk, messages=pair(0)) == [len(big) + 1, len(big) + 2]
     chat_session.refresh_from_db()
     assert chat_session.message_count == chat_session.last_seq == len(big) + 2
+
+
+@pytest.mark.parametrize("enabled_before", [True, False])
+def test_gc_is_paused_for_a_bulk_build_and_restored(enabled_before):
+    import gc
+
+    from sessions_app.serialization import GC_PAUSE_MIN_RECORDS, from_records, gc_paused, to_record
+
+    records = [to_record(m) for m in pair(0)] * (GC_PAUSE_MIN_RECORDS // 2 + 1)
+    (gc.enable if enabled_before else gc.disable)()
+    try:
+        with gc_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled_before
+        messages = from_records(records)
+        assert gc.isenabled() is enabled_before
+        assert [m.content for m in messages[:2]] == ["question 0", "answer 0"] and len(messages) == len(records)
+        with pytest.raises(RuntimeError), gc_paused():
+            raise RuntimeError("an error inside still restores the collector")
+        assert gc.isenabled() is enabled_before
+    finally:
+        gc.enable()
