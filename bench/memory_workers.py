@@ -144,6 +144,7 @@ def chatmemory(embedded: bool) -> dict[str, Any]:
                     copy.write_row(row)
             with connection.cursor() as cursor:  # fresh statistics, as for every store seeded here
                 cursor.execute("ANALYZE sessions_app_chatmessage")
+                cursor.execute("CHECKPOINT")  # the bulk load's dirty pages are flushed before timing
         else:
             ChatMessage.objects.bulk_create(
                 [ChatMessage(session_id=s, seq=q, type=t, message=json.loads(m), content_text=c, created_at=d)
@@ -259,6 +260,7 @@ def peers() -> dict[str, Any]:
         # Fresh planner statistics after a bulk load (autovacuum may not have run yet): without
         # them the floor's last-20 SELECT was planned badly and grew with the table.
         pg.execute(f"ANALYZE {sql.split()[1]}")
+        pg.execute("CHECKPOINT")  # the bulk load's dirty pages are flushed before timing (as for ours)
 
     for length in LENGTHS:
         records = seed_records(length)
