@@ -49,6 +49,12 @@ def _session_from_meta(session_id: uuid.UUID, meta: session_cache.SessionMeta, l
     return session
 
 
+def _check_window(window: int | None) -> int | None:
+    if window is not None and (isinstance(window, bool) or not isinstance(window, int) or window < 1):
+        raise ValueError(f"window must be a positive number of messages or None, not {window!r}")
+    return window
+
+
 class DjangoChatMessageHistory(BaseChatMessageHistory):
     """Chat history of one ``ChatSession``.
 
@@ -56,6 +62,13 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
         session_id: the conversation's id (``uuid.UUID`` or its string).
         user: if given, the session must be owned by this user (the ownership gate); otherwise
             any existing session is accepted (trusted server-side code).
+        cache: read through the active-session cache (default) or always from the database.
+        window: if set, ``messages`` (and ``aget_messages``) return only the last ``window``
+            messages, read like ``get_recent_messages`` (O(window), from the cache when warm)
+            instead of the whole session. For ``RunnableWithMessageHistory``, which reads
+            ``messages`` on every invocation: the model's context stays bounded and the read
+            stays cheap however long the conversation grows. ``None`` (default): the whole
+            session, as ``BaseChatMessageHistory`` specifies.
 
     Raises:
         SessionNotFound: at construction, when no such session exists (or ``user`` does not
@@ -71,20 +84,22 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
     ``refresh_session()`` reloads it.
     """
 
-    def __init__(self, session_id: uuid.UUID | str, *, user: Any = None, cache: bool = True) -> None:
+    def __init__(self, session_id: uuid.UUID | str, *, user: Any = None, cache: bool = True,
+                 window: int | None = None) -> None:
         self.use_cache = cache
+        self.window = _check_window(window)
         pk = selectors.parse_session_id(session_id)
         self.session_id: uuid.UUID = pk
         self._epoch: str | None = None  # cache epoch read before ``self.session`` came from the DB
         if cache and not session_cache.is_dirty(pk):
-            window = session_cache.read_window(pk, 0)
-            meta = window.meta
+            cached = session_cache.read_window(pk, 0)
+            meta = cached.meta
             if meta is not None and (user is None or (
                 getattr(user, "is_authenticated", False) and str(meta.owner_id) == str(user.pk)
             )):
-                self.session: ChatSession = _session_from_meta(pk, meta, window.last_seq)
+                self.session: ChatSession = _session_from_meta(pk, meta, cached.last_seq)
                 return
-            self._epoch = window.epoch
+            self._epoch = cached.epoch
         self.session = self._load_session(user)
 
     @classmethod
@@ -96,7 +111,7 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
         used as given (a snapshot); writes still check the database (``SessionGone``/``SessionReadOnly``).
         """
         history = cls.__new__(cls)
-        history.use_cache = cache
+        history.use_cache, history.window = cache, None
         history.session_id = session.pk
         history._epoch = None  # unknown: a cache miss re-reads the session before filling
         history.session = session
@@ -109,31 +124,47 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
 
     # -- construction for third-party apps ----------------------------------------------------
     @classmethod
-    def for_user(cls, *, user_id: Any, session_id: uuid.UUID | str, create: bool = True) -> DjangoChatMessageHistory:
+    def for_user(cls, *, user_id: Any, session_id: uuid.UUID | str, create: bool = True,
+                 window: int | None = None) -> DjangoChatMessageHistory:
         """The history of ``session_id`` owned by the user with primary key or username ``user_id``.
 
         With ``create=True`` (the default, what ``RunnableWithMessageHistory`` factories want) a
         missing session is created *owned by that user*. A session that exists but belongs to
         another user raises ``SessionNotFound``, as does an unknown user.
+
+        ``RunnableWithMessageHistory`` calls its factory on every invocation, so the common case is
+        fast: a primary key ``user_id`` whose session is in the active-session cache is gated on the
+        cached owner id, with no query at all. ``window``: see the class (bounded ``messages``).
         """
+        window = _check_window(window)  # before anything is created
+        pk = selectors.parse_session_id(session_id)
+        if str(user_id).isdigit() and not session_cache.is_dirty(pk):
+            cached = session_cache.read_window(pk, 0)
+            if cached.meta is not None and str(cached.meta.owner_id) == str(user_id):
+                history = cls.__new__(cls)
+                history.use_cache, history.session_id, history._epoch = True, pk, None
+                history.window = window
+                history.session = _session_from_meta(pk, cached.meta, cached.last_seq)
+                return history
         user_model = get_user_model()
         user = user_model.objects.filter(pk=user_id).first() if str(user_id).isdigit() else None
         if user is None:
             user = user_model.objects.filter(**{user_model.USERNAME_FIELD: str(user_id)}).first()
         if user is None:
             raise SessionNotFound(f"no user {user_id!r}")
-        pk = selectors.parse_session_id(session_id)
         if create and not ChatSession.objects.filter(pk=pk).exists():
             try:
                 services.session_create(owner=user, session_id=pk)
             except IntegrityError:
                 pass  # created concurrently; the ownership check below decides
-        return cls(pk, user=user)
+        return cls(pk, user=user, window=window)
 
     # -- BaseChatMessageHistory -----------------------------------------------------------------
     @property
     def messages(self) -> list[BaseMessage]:  # type: ignore[override]
-        """Every message, oldest first (``seq`` order)."""
+        """Every message, oldest first (``seq`` order); only the last ``window`` if one was set."""
+        if self.window is not None:
+            return self.get_recent_messages(self.window)
         return selectors.messages_all(session_id=self.session_id)
 
     def add_messages(self, messages: Sequence[BaseMessage]) -> None:

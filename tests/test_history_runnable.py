@@ -27,13 +27,17 @@ def get_session_history(user_id: str, session_id: str) -> DjangoChatMessageHisto
     return DjangoChatMessageHistory.for_user(user_id=user_id, session_id=session_id)
 
 
-def make_chain() -> RunnableWithMessageHistory:
+def get_windowed_history(user_id: str, session_id: str) -> DjangoChatMessageHistory:
+    return DjangoChatMessageHistory.for_user(user_id=user_id, session_id=session_id, window=2)
+
+
+def make_chain(factory=get_session_history) -> RunnableWithMessageHistory:
     prompt = ChatPromptTemplate.from_messages(
         [("system", "You are helpful."), MessagesPlaceholder(variable_name="history"), ("human", "{question}")]
     )
     return RunnableWithMessageHistory(
         prompt | OfflineChatModel(),
-        get_session_history=get_session_history,
+        get_session_history=factory,
         input_messages_key="question",
         history_messages_key="history",
         history_factory_config=[
@@ -83,3 +87,41 @@ def test_unknown_user_is_refused():
             {"question": "hi"}, config={"configurable": {"user_id": "nobody", "session_id": str(uuid.uuid4())}}
         )
     assert ChatSession.objects.count() == 0
+
+
+def test_a_windowed_history_bounds_what_the_model_sees(owner):
+    chain = make_chain(get_windowed_history)
+    config = {"configurable": {"user_id": str(owner.pk), "session_id": str(uuid.uuid4())}}
+    chain.invoke({"question": "one"}, config=config)
+    chain.invoke({"question": "two"}, config=config)
+    third = chain.invoke({"question": "three"}, config=config)
+    assert "2 earlier messages" in third.content  # the last 2 of 4 stored, not all of them
+    assert 'first thing you said that I can see was: "two"' in third.content
+    sid = config["configurable"]["session_id"]
+    assert ChatSession.objects.get(pk=sid).message_count == 6  # every message is still stored
+
+
+def test_the_factory_on_a_warm_session_makes_no_query(owner, django_assert_num_queries):
+    sid = str(uuid.uuid4())
+    chain = make_chain(get_windowed_history)
+    config = {"configurable": {"user_id": str(owner.pk), "session_id": sid}}
+    chain.invoke({"question": "warm me up"}, config=config)
+    get_windowed_history(str(owner.pk), sid).messages  # noqa: B018 - the first read fills the cache
+    with django_assert_num_queries(0):
+        history = get_windowed_history(str(owner.pk), sid)
+        assert [m.type for m in history.messages] == ["human", "ai"]
+    assert history.session.owner_id == owner.pk
+
+
+def test_the_fast_path_still_refuses_another_users_session(owner, other_user):
+    sid = str(uuid.uuid4())
+    get_session_history(str(owner.pk), sid).get_recent_messages(5)  # created and cached for owner
+    with pytest.raises(SessionNotFound):
+        get_session_history(str(other_user.pk), sid)
+
+
+@pytest.mark.parametrize("window", [0, -1, 2.5, True, "3"])
+def test_window_must_be_a_positive_count(owner, window):
+    with pytest.raises(ValueError, match="window must be"):
+        DjangoChatMessageHistory.for_user(user_id=owner.pk, session_id=uuid.uuid4(), window=window)
+    assert not ChatSession.objects.exists()  # refused before anything was created
