@@ -232,6 +232,47 @@ def test_get_tuple_and_list_are_one_query_each(saver: DjangoSaver) -> None:
     assert all(p.checkpoint["channel_values"].get("messages") is not None for p in page[:3])
 
 
+def _prepared_checkpoint_statements() -> set[str]:
+    with connection.cursor() as cur:
+        cur.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s",
+                    ["%sessions_app_checkpoint%"])
+        return {row[0] for row in cur.fetchall()}
+
+
+@pytest.mark.postgres
+def test_hot_statements_are_prepared_once_whatever_the_row_count(saver: DjangoSaver) -> None:
+    # put/put_writes send their rows as arrays: one text each, however many blobs or writes, so
+    # psycopg's per-connection cache of prepared statements (100) cannot fill up with them.
+    from langgraph.checkpoint.base import empty_checkpoint
+
+    def rounds(n: int) -> None:
+        config = _config()
+        for channels in range(1, n + 1):
+            cp = empty_checkpoint()
+            names = [f"c{i}" for i in range(channels)]
+            cp["channel_values"] = {name: [name, channels] for name in names}
+            cp["channel_versions"] = {name: saver.get_next_version(None, None) for name in names}
+            config = saver.put(config, cp, {"source": "loop", "step": channels}, cp["channel_versions"])
+            saver.put_writes(config, [(f"w{i}", {"i": i}) for i in range(channels)], f"task-{channels}")
+            saver.put_writes(config, [("__error__", "boom")], f"task-{channels}")  # the upsert form
+            tup = saver.get_tuple(config)
+            assert tup is not None and tup.checkpoint["channel_values"] == cp["channel_values"]
+            assert [(w[1], w[2]) for w in tup.pending_writes] == [
+                ("__error__", "boom"), *((f"w{i}", {"i": i}) for i in range(channels))
+            ]
+            assert saver.get_tuple({"configurable": {**config["configurable"]}}) == tup  # by id
+            assert len(list(saver.list(config, limit=10))) == 1
+
+    rounds(3)
+    prepared = _prepared_checkpoint_statements()
+    if connection.connection.prepare_threshold is None:  # CHATMEMORY_PREPARED_STATEMENTS=false
+        assert not prepared
+        return
+    assert prepared, "the saver's statements are prepared on PostgreSQL"
+    rounds(6)  # more blobs and writes per call: no new statement texts
+    assert _prepared_checkpoint_statements() == prepared
+
+
 def _connections_to_test_db() -> int:
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")

@@ -40,23 +40,26 @@ def _json(value: Any) -> Any:
 
 
 def _fetch(query: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """Run a read on the current connection; on PostgreSQL with *binary* results.
+    """Run a read on the current connection; on PostgreSQL prepared, with *binary* results.
 
     Django's cursor returns ``bytea`` in text (hex) form, twice the bytes to send and decode; a
     checkpoint read is mostly blobs, so reads use a binary server-side-binding cursor on the same
-    connection (``sessions_app.db``; same transaction, still in Django's query log).
+    connection (``sessions_app.db``; same transaction, still in Django's query log). The saver's
+    read texts are a small fixed set (``get_tuple``'s two, one per combination of ``list``'s
+    arguments), so each is prepared once per connection and then executed by name.
     """
     if connection.vendor != "postgresql":
         with connection.cursor() as cur:
             cur.execute(query, params)
             return cur.fetchall()
-    return pg_fetchall(query, params, binary=True)
+    return pg_fetchall(query, params, prepare=True, binary=True)
 
 
 def _write_postgresql(query: str, params: Sequence[Any]) -> None:
     """Run one write statement on PostgreSQL with server-side binding (``bytea`` parameters go as
-    binary, not as escaped literals), on Django's connection and in its current transaction."""
-    pg_execute(query, params)
+    binary, not as escaped literals), on Django's connection and in its current transaction,
+    prepared: the write texts are fixed (rows travel as arrays, see ``sql``)."""
+    pg_execute(query, params, prepare=True)
 
 
 class DjangoSaver(BaseCheckpointSaver[str]):
@@ -344,14 +347,12 @@ class DjangoSaver(BaseCheckpointSaver[str]):
         stored: dict[str, Any] = dict(checkpoint)
         versions = stored.pop("channel_versions")
         inline: dict[str, Any] = {}
-        blob_params: list[Any] = []
+        blobs: list[tuple[str, str, str, bytes]] = []  # channel, version, type, blob
         for channel, value in checkpoint["channel_values"].items():
             if not isinstance(value, _DeltaSnapshot) and (value is None or isinstance(value, _PRIMITIVES)):
                 inline[channel] = value
             elif channel in new_versions:
-                blob_params.extend(
-                    [thread_id, checkpoint_ns, channel, str(new_versions[channel]), *self.serde.dumps_typed(value)]
-                )
+                blobs.append((channel, str(new_versions[channel]), *self.serde.dumps_typed(value)))
         stored["channel_values"] = inline
         ctype, cdata = self.serde.dumps_typed(stored)
         cp_params = [
@@ -365,13 +366,19 @@ class DjangoSaver(BaseCheckpointSaver[str]):
             json.dumps(get_serializable_checkpoint_metadata(config, metadata)),
             connection.ops.adapt_datetimefield_value(timezone.now()),
         ]
-        n_blobs = len(blob_params) // 6
         if connection.vendor == "postgresql":
-            _write_postgresql(sql.put_postgresql(n_blobs), blob_params + cp_params)
+            if blobs:
+                columns = [list(column) for column in zip(*blobs, strict=True)]
+                _write_postgresql(sql.PUT_POSTGRESQL, [thread_id, checkpoint_ns, *columns, *cp_params])
+            else:
+                _write_postgresql(sql.UPSERT_CHECKPOINT, cp_params)
         else:
             with transaction.atomic(), connection.cursor() as cur:
-                if n_blobs:
-                    cur.execute(sql.insert_blobs(n_blobs), blob_params)
+                if blobs:
+                    cur.execute(
+                        sql.insert_blobs(len(blobs)),
+                        [p for blob in blobs for p in (thread_id, checkpoint_ns, *blob)],
+                    )
                 cur.execute(sql.UPSERT_CHECKPOINT, cp_params)
         return {
             "configurable": {"thread_id": thread_id, "checkpoint_ns": checkpoint_ns, "checkpoint_id": checkpoint["id"]}
@@ -384,25 +391,19 @@ class DjangoSaver(BaseCheckpointSaver[str]):
             return
         conf = config["configurable"]
         upsert = all(channel in WRITES_IDX_MAP for channel, _ in writes)
-        rows: dict[int, list[Any]] = {}
+        rows: dict[int, tuple[str, str, bytes]] = {}  # idx -> channel, type, blob
         for idx, (channel, value) in enumerate(writes):
-            key = WRITES_IDX_MAP.get(channel, idx)
-            rows[key] = [
-                str(conf["thread_id"]),
-                conf.get("checkpoint_ns", ""),
-                conf["checkpoint_id"],
-                task_id,
-                task_path,
-                key,
-                channel,
-                *self.serde.dumps_typed(value),
-            ]
-        params = [p for row in rows.values() for p in row]
+            rows[WRITES_IDX_MAP.get(channel, idx)] = (channel, *self.serde.dumps_typed(value))
+        head = [str(conf["thread_id"]), conf.get("checkpoint_ns", ""), conf["checkpoint_id"], task_id, task_path]
         if connection.vendor == "postgresql":
-            _write_postgresql(sql.insert_writes(len(rows), upsert=upsert), params)
+            channels, types, blobs = (list(column) for column in zip(*rows.values(), strict=True))
+            _write_postgresql(sql.INSERT_WRITES_POSTGRESQL[upsert], [*head, list(rows), channels, types, blobs])
             return
         with connection.cursor() as cur:
-            cur.execute(sql.insert_writes(len(rows), upsert=upsert), params)
+            cur.execute(
+                sql.insert_writes(len(rows), upsert=upsert),
+                [p for idx, row in rows.items() for p in (*head, idx, *row)],
+            )
 
     def _delta_history(self, config: RunnableConfig, channels: builtins.list[str]) -> dict[str, DeltaChannelHistory]:
         from .delta import delta_channel_history

@@ -62,7 +62,7 @@ ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET
 
 
 def insert_blobs(n: int) -> str:
-    """INSERT of ``n`` blob rows; an existing channel version is kept (immutable)."""
+    """INSERT of ``n`` blob rows; an existing channel version is kept (immutable). SQLite's."""
     rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * n)
     return (
         f"INSERT INTO {BLOB} (thread_id, checkpoint_ns, channel, version, type, blob) VALUES {rows} "
@@ -70,15 +70,37 @@ def insert_blobs(n: int) -> str:
     )
 
 
-def put_postgresql(n_blobs: int) -> str:
-    """One statement on PostgreSQL: the blobs in a data-modifying CTE, then the checkpoint upsert."""
-    if not n_blobs:
-        return UPSERT_CHECKPOINT
-    return f"WITH blobs AS ({insert_blobs(n_blobs)}) {UPSERT_CHECKPOINT}"
+# PostgreSQL's writes take their rows as arrays (``unnest``), so each has ONE text whatever the
+# number of rows: the saver prepares them once per connection (``sessions_app.db``), and a text
+# per row count would fill psycopg's per-connection cache of prepared statements (100).
+INSERT_BLOBS_POSTGRESQL = (
+    f"INSERT INTO {BLOB} (thread_id, checkpoint_ns, channel, version, type, blob) "
+    "SELECT %s, %s, u.channel, u.version, u.type, u.blob "
+    "FROM unnest(%s::text[], %s::text[], %s::text[], %b::bytea[]) AS u(channel, version, type, blob) "
+    "ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING"
+)
+
+PUT_POSTGRESQL = f"WITH blobs AS ({INSERT_BLOBS_POSTGRESQL}) {UPSERT_CHECKPOINT}"
+"""``put`` as one statement: the blobs (parameters: thread_id, checkpoint_ns, then arrays of
+channel, version, type, blob) in a data-modifying CTE, then the checkpoint upsert's parameters."""
+
+_WRITES_POSTGRESQL = (
+    f"INSERT INTO {WRITE} (thread_id, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, "
+    "blob) SELECT %s, %s, %s, %s, %s, u.idx, u.channel, u.type, u.blob "
+    "FROM unnest(%s::int[], %s::text[], %s::text[], %b::bytea[]) AS u(idx, channel, type, blob) "
+    "ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) "
+)
+INSERT_WRITES_POSTGRESQL = {
+    True: _WRITES_POSTGRESQL + "DO UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type, blob = EXCLUDED.blob",
+    False: _WRITES_POSTGRESQL + "DO NOTHING",
+}
+"""``put_writes`` (key: upsert?): parameters thread_id, checkpoint_ns, checkpoint_id, task_id,
+task_path, then arrays of idx, channel, type, blob (idx unique within the call)."""
 
 
 def insert_writes(n: int, *, upsert: bool) -> str:
-    """INSERT of ``n`` write rows: upsert for special channels only, else keep the first (see models)."""
+    """INSERT of ``n`` write rows: upsert for special channels only, else keep the first (see models).
+    SQLite's (PostgreSQL: ``INSERT_WRITES_POSTGRESQL``)."""
     rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * n)
     action = (
         "DO UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type, blob = EXCLUDED.blob"
