@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 
+from sessions_app.ratelimit import chat_rate_limit_reset
+
 from .factories import ChatSessionFactory, UserFactory
 
 # Fixture modules, registered once here rather than imported into each test module.
@@ -44,6 +46,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _clean_caches() -> None:
     for alias in settings.CACHES:
         caches[alias].clear()
+    chat_rate_limit_reset()  # the embedded default counts chat turns in process memory
 
 
 @pytest.fixture(autouse=True)
