@@ -257,9 +257,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1_048_576, 
 # Session metadata: at most this many bytes of JSON, nested at most this deep.
 CHATMEMORY_API_MAX_METADATA_BYTES = env_int("CHATMEMORY_API_MAX_METADATA_BYTES", 16_384, minimum=2)
 CHATMEMORY_API_MAX_METADATA_DEPTH = env_int("CHATMEMORY_API_MAX_METADATA_DEPTH", 8, minimum=1)
-# Per-user chat rate limit: at most this many turns per window (0 = off) ...
+# Per-user chat rate limit: at most this many turns (0 = off) ...
 CHATMEMORY_CHAT_RATE_LIMIT = env_int("CHATMEMORY_CHAT_RATE_LIMIT", 30, minimum=0)
-# ... of this many seconds (a fixed window counted in the default cache: Redis when configured).
+# ... in any window of this many seconds (a moving window, sessions_app/ratelimit.py; Redis when set).
 CHATMEMORY_CHAT_RATE_WINDOW = env_int("CHATMEMORY_CHAT_RATE_WINDOW", 60, minimum=1)
 
 # --- LangGraph checkpoints (saver) ---------------------------------------------------------------
