@@ -8,6 +8,7 @@ exception                  status  raised when
 ``SessionReadOnly``        409     the session is archived (read-only until unarchived)
 ``InvalidInput``           400     input failed validation (message too large, bad role …)
 ``ServiceUnavailable``     503     the database (the source of truth) cannot be reached
+``ChatRateLimited``        429     the user sent more chat turns than the rate limit allows
 =========================  ======  =============================================================
 """
 from __future__ import annotations
@@ -57,3 +58,14 @@ class ServiceUnavailable(ChatMemoryError):
 
     status_code = 503
     code = "unavailable"
+
+
+class ChatRateLimited(ChatMemoryError):
+    """Too many chat turns: wait before sending the next message."""
+
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = max(1, int(retry_after))  # seconds, for the Retry-After header
+        super().__init__(f"you are sending messages too fast; try again in {self.retry_after} seconds")

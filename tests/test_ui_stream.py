@@ -180,3 +180,24 @@ def test_answer_is_stored_as_langchain_message(owner_client, chat_session):
     assert isinstance(row.to_langchain(), AIMessage)
     chat_session.refresh_from_db()
     assert chat_session.message_count == 2
+
+
+def test_over_the_rate_limit_the_page_gets_429_with_retry_after_and_nothing_is_stored(
+        owner_client, chat_session, settings):
+    settings.CHATMEMORY_CHAT_RATE_LIMIT = 1
+    first = post_message(owner_client, chat_session, "first")
+    assert first.status_code == 200
+    b"".join(first.streaming_content)  # the turn is stored once the answer is complete
+    refused = post_message(owner_client, chat_session, "second")
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= settings.CHATMEMORY_CHAT_RATE_WINDOW
+    body = refused.json()
+    assert body["error"] == "rate_limited" and "too fast" in body["detail"]
+    assert list(ChatMessage.objects.filter(session=chat_session).values_list("content_text", flat=True)
+                .order_by("seq"))[0::2] == ["first"]
+
+
+def test_another_users_conversation_is_404_before_any_rate_limit(other_client, chat_session, settings):
+    settings.CHATMEMORY_CHAT_RATE_LIMIT = 1
+    for _ in range(2):
+        assert post_message(other_client, chat_session, "hi").status_code == 404

@@ -11,8 +11,9 @@ answers ``text/event-stream``::
 
 or, when the model fails, ``event: error`` / ``data: {"error": "model_error", "detail": …}`` and
 nothing is stored. Problems found before the model is called — another user's or an unknown
-session (404), an archived one (409), an empty or too long message (400) — are plain HTTP
-errors with a JSON body ``{"error", "detail"}`` (see ``views/errors.py``).
+session (404), an archived one (409), an empty or too long message (400), a user over the chat
+rate limit (429 with ``Retry-After``) — are plain HTTP errors with a JSON body
+``{"error", "detail"}`` (see ``views/errors.py``).
 
 The turn itself is ``sessions_app.chat.ChatTurn``: it stores the human+AI pair atomically when
 the answer is complete, and still completes and stores it if the browser goes away mid-stream.
@@ -30,9 +31,10 @@ from django.http import StreamingHttpResponse
 from django.views.decorators.http import require_POST
 
 from ..chat import ChatTurn
-from ..exceptions import ChatMemoryError
+from ..exceptions import ChatMemoryError, ChatRateLimited
 from ..history import DjangoChatMessageHistory
 from ..http import AuthenticatedHttpRequest
+from ..ratelimit import chat_rate_limit_retry_after
 from .errors import domain_errors
 
 logger = logging.getLogger(__name__)
@@ -73,8 +75,15 @@ def turn_events(turn: ChatTurn) -> Iterator[str]:
 @require_POST
 @domain_errors
 def conversation_stream(request: AuthenticatedHttpRequest, session_id: uuid.UUID) -> StreamingHttpResponse:
-    """Send ``message`` to the conversation and stream the answer (see the module docstring)."""
-    history = DjangoChatMessageHistory(session_id, user=request.user)
+    """Send ``message`` to the conversation and stream the answer (see the module docstring).
+
+    The per-user chat rate limit is the API's (``sessions_app.ratelimit``): over it, 429 with
+    ``Retry-After`` and the JSON error the page shows; nothing is stored.
+    """
+    history = DjangoChatMessageHistory(session_id, user=request.user)  # the gate first: 404 before 429
+    retry_after = chat_rate_limit_retry_after(user_id=request.user.pk)
+    if retry_after is not None:
+        raise ChatRateLimited(retry_after)
     text = request.POST.get("message", "").replace("\r\n", "\n")
     turn = ChatTurn(history=history, text=text)
     response = StreamingHttpResponse(turn_events(turn), content_type="text/event-stream; charset=utf-8")

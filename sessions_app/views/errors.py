@@ -2,7 +2,7 @@
 
 ``@domain_errors`` wraps a view: a ``ChatMemoryError`` raised inside it (``SessionNotFound`` →
 404, ``SessionGone`` → 410, ``SessionReadOnly`` → 409, ``InvalidInput`` → 400,
-``ServiceUnavailable`` → 503) becomes
+``ServiceUnavailable`` → 503, ``ChatRateLimited`` → 429 with ``Retry-After``) becomes
 
 * JSON ``{"error": <code>, "detail": <human text>}`` (the API contract's error shape) when the
   request asks for ``application/json`` or ``text/event-stream`` (the chat page's ``fetch``), or
@@ -25,6 +25,7 @@ TITLES = {
     404: "Conversation not found",
     409: "This conversation is read-only",
     410: "This conversation was deleted",
+    429: "Slow down",
     503: "chatmemory is unavailable",
 }
 
@@ -45,6 +46,14 @@ def wants_json(request: HttpRequest) -> bool:
 def error_response(request: HttpRequest, exc: ChatMemoryError) -> HttpResponse:
     """The response for a domain error: JSON or the error page, with ``exc.status_code``."""
     status = exc.status_code
+    response = _error_response(request, exc, status)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _error_response(request: HttpRequest, exc: ChatMemoryError, status: int) -> HttpResponse:
     if wants_json(request):
         return JsonResponse({"error": exc.code, "detail": exc.detail}, status=status)
     context = {
