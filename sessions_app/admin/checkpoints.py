@@ -22,6 +22,7 @@ from .. import services
 from ..checkpoint.selectors import thread_timeline
 from ..exceptions import InvalidInput
 from ..models import ChatSession, CheckpointThread
+from .pagination import EstimatedCountPaginator
 from .readonly_mixin import ReadOnlyAdminMixin
 
 TIMELINE_PAGE = 50
@@ -56,8 +57,9 @@ def timeline_url(thread_id: str, checkpoint_ns: str = "", before: str | None = N
 
 @admin.register(CheckpointThread)
 class CheckpointThreadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """One row per thread namespace (a database view); read-only, changed only through actions
-    (deletion too: the delete_threads action)."""
+    """One row per thread namespace (``CheckpointThread``, the summary table the saver maintains:
+    a page is an index scan of it, never an aggregate over the checkpoints); read-only, changed
+    only through actions (deletion too: the delete_threads action)."""
 
     list_display = ("thread_link", "checkpoint_ns", "checkpoints", "latest_step", "updated_at", "conversation_link")
     list_display_links = None
@@ -65,6 +67,7 @@ class CheckpointThreadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = (("updated_at", admin.DateFieldListFilter),)
     ordering = ("-updated_at",)
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     list_per_page = 50
     action_form = ThreadActionForm
     actions = ("copy_threads", "prune_threads", "delete_threads")

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from ..models import Checkpoint, CheckpointBlob, CheckpointWrite
+from ..models import Checkpoint, CheckpointBlob, CheckpointThread, CheckpointWrite
 from . import sql
 
 PRUNE_STRATEGIES = ("keep_latest", "delete")
@@ -46,6 +46,19 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
 
 
 @transaction.atomic
+def refresh_threads(thread_ids: Iterable[str]) -> None:
+    """Recompute the ``CheckpointThread`` rows of these threads from their checkpoints (after a
+    delete, copy, prune or fork; ``put`` maintains them itself). Costs one grouped read of these
+    threads' checkpoints (the ``(thread_id, checkpoint_ns, checkpoint_id)`` index)."""
+    ids = sorted({str(t) for t in thread_ids})
+    step = sql.STEP["postgresql" if connection.vendor == "postgresql" else "sqlite"]
+    for chunk in _chunks(ids):
+        CheckpointThread.objects.filter(thread_id__in=chunk).delete()
+        with connection.cursor() as cur:
+            cur.execute(sql.refresh_threads(len(chunk), step=step), list(chunk))
+
+
+@transaction.atomic
 def delete_threads(thread_ids: Sequence[str]) -> int:
     """Delete every row of these threads; returns the number of checkpoints deleted."""
     if not thread_ids:
@@ -55,6 +68,7 @@ def delete_threads(thread_ids: Sequence[str]) -> int:
         deleted += Checkpoint.objects.filter(thread_id__in=chunk).delete()[0]
         CheckpointWrite.objects.filter(thread_id__in=chunk).delete()[0]
         CheckpointBlob.objects.filter(thread_id__in=chunk).delete()[0]
+        CheckpointThread.objects.filter(thread_id__in=chunk).delete()
     return deleted
 
 
@@ -114,6 +128,7 @@ def delete_for_runs(run_ids: Sequence[str]) -> int:
             if row[0] not in doomed_pks
         ]
         total += _delete_checkpoints(thread_id, ns, rows, kept).checkpoints
+    refresh_threads(thread_id for thread_id, _ns in groups)
     return total
 
 
@@ -123,6 +138,7 @@ def copy_thread(source_thread_id: str, target_thread_id: str) -> None:
     with connection.cursor() as cur:
         for statement in sql.copy_thread():
             cur.execute(statement, [target_thread_id, source_thread_id])
+    refresh_threads([target_thread_id])
 
 
 def uses_delta_channel(thread_id: str) -> bool:
@@ -176,6 +192,8 @@ def prune_thread(
             orphans = [row[0] for row in kept if row[4] in deleted_ids]
             for chunk in _chunks(orphans):
                 Checkpoint.objects.filter(pk__in=chunk).update(parent_checkpoint_id=None)
+        if result.checkpoints:
+            refresh_threads([thread_id])
         return result
 
 

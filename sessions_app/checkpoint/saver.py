@@ -367,19 +367,20 @@ class DjangoSaver(BaseCheckpointSaver[str]):
             connection.ops.adapt_datetimefield_value(timezone.now()),
         ]
         if connection.vendor == "postgresql":
-            if blobs:
-                columns = [list(column) for column in zip(*blobs, strict=True)]
-                _write_postgresql(sql.PUT_POSTGRESQL, [thread_id, checkpoint_ns, *columns, *cp_params])
-            else:
-                _write_postgresql(sql.UPSERT_CHECKPOINT, cp_params)
+            columns = [list(column) for column in zip(*blobs, strict=True)] if blobs else [[], [], [], []]
+            _write_postgresql(sql.PUT_POSTGRESQL, [thread_id, checkpoint_ns, *columns, *cp_params])
         else:
+            key = [thread_id, checkpoint_ns, checkpoint["id"]]
             with transaction.atomic(), connection.cursor() as cur:
                 if blobs:
                     cur.execute(
                         sql.insert_blobs(len(blobs)),
                         [p for blob in blobs for p in (thread_id, checkpoint_ns, *blob)],
                     )
+                cur.execute(sql.EXISTS_CHECKPOINT, key)
+                new = cur.fetchone() is None
                 cur.execute(sql.UPSERT_CHECKPOINT, cp_params)
+                cur.execute(sql.UPSERT_THREAD_SQLITE, [int(new), *key])
         return {
             "configurable": {"thread_id": thread_id, "checkpoint_ns": checkpoint_ns, "checkpoint_id": checkpoint["id"]}
         }

@@ -13,11 +13,12 @@ blobs, which it otherwise picks on fresh tables and which grows with the thread)
 """
 from __future__ import annotations
 
-from ..models import Checkpoint, CheckpointBlob, CheckpointWrite
+from ..models import Checkpoint, CheckpointBlob, CheckpointThread, CheckpointWrite
 
 CP = Checkpoint._meta.db_table
 BLOB = CheckpointBlob._meta.db_table
 WRITE = CheckpointWrite._meta.db_table
+THREAD = CheckpointThread._meta.db_table
 
 CP_COLUMNS = "c.thread_id, c.checkpoint_ns, c.checkpoint_id, c.parent_checkpoint_id, c.type, c.checkpoint, " \
     "c.channel_versions, c.metadata"
@@ -80,9 +81,68 @@ INSERT_BLOBS_POSTGRESQL = (
     "ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING"
 )
 
-PUT_POSTGRESQL = f"WITH blobs AS ({INSERT_BLOBS_POSTGRESQL}) {UPSERT_CHECKPOINT}"
+STEP = {
+    "postgresql": "(metadata ->> 'step')::integer",
+    "sqlite": "CAST(json_extract(metadata, '$.step') AS INTEGER)",
+}
+
+
+def _upsert_thread(source: str, greatest: str) -> str:
+    """The ``CheckpointThread`` row of a stored checkpoint, from ``source`` (its row, with
+    1 as the count for a new checkpoint, 0 for an overwrite): count added, latest id/step moved
+    forward only."""
+    return (
+        f"INSERT INTO {THREAD} AS t (thread_id, checkpoint_ns, checkpoints, latest_checkpoint_id, latest_step, "
+        f"created_at, updated_at) {source} "
+        "ON CONFLICT (thread_id, checkpoint_ns) DO UPDATE SET "
+        "checkpoints = t.checkpoints + EXCLUDED.checkpoints, "
+        "latest_step = CASE WHEN EXCLUDED.latest_checkpoint_id >= t.latest_checkpoint_id "
+        "THEN EXCLUDED.latest_step ELSE t.latest_step END, "
+        f"latest_checkpoint_id = {greatest}(t.latest_checkpoint_id, EXCLUDED.latest_checkpoint_id), "
+        f"updated_at = {greatest}(t.updated_at, EXCLUDED.updated_at)"
+    )
+
+
+PUT_POSTGRESQL = (
+    f"WITH blobs AS ({INSERT_BLOBS_POSTGRESQL}), "
+    f"cp AS ({UPSERT_CHECKPOINT} RETURNING thread_id, checkpoint_ns, checkpoint_id, metadata, created_at, "
+    "(xmax = 0) AS inserted) "
+    + _upsert_thread(
+        f"SELECT thread_id, checkpoint_ns, inserted::integer, checkpoint_id, {STEP['postgresql']}, created_at, "
+        "created_at FROM cp",
+        "GREATEST",
+    )
+)
 """``put`` as one statement: the blobs (parameters: thread_id, checkpoint_ns, then arrays of
-channel, version, type, blob) in a data-modifying CTE, then the checkpoint upsert's parameters."""
+channel, version, type, blob — empty when there are none) in a data-modifying CTE, the checkpoint
+upsert (its parameters follow), and the thread's ``CheckpointThread`` row (``xmax = 0``: inserted,
+not overwritten)."""
+
+UPSERT_THREAD_SQLITE = _upsert_thread(
+    f"SELECT thread_id, checkpoint_ns, %s, checkpoint_id, {STEP['sqlite']}, created_at, created_at FROM {CP} "
+    "WHERE thread_id = %s AND checkpoint_ns = %s AND checkpoint_id = %s",
+    "max",
+)
+"""SQLite's ``put`` runs it after the checkpoint upsert, in the same transaction (parameters:
+1 if the checkpoint is new else 0, then its key)."""
+
+EXISTS_CHECKPOINT = f"SELECT 1 FROM {CP} WHERE thread_id = %s AND checkpoint_ns = %s AND checkpoint_id = %s"
+
+
+def refresh_threads(n: int, *, step: str) -> str:
+    """Recompute the ``CheckpointThread`` rows of ``n`` threads from their checkpoints (after the
+    rows of those threads were deleted)."""
+    marks = ", ".join(["%s"] * n)
+    return (
+        f"INSERT INTO {THREAD} (thread_id, checkpoint_ns, checkpoints, latest_checkpoint_id, latest_step, "
+        "created_at, updated_at) "
+        "SELECT g.thread_id, g.checkpoint_ns, g.n, g.latest, "
+        f"(SELECT {step} FROM {CP} l WHERE l.thread_id = g.thread_id AND l.checkpoint_ns = g.checkpoint_ns "
+        "AND l.checkpoint_id = g.latest), g.created, g.updated "
+        "FROM (SELECT thread_id, checkpoint_ns, count(*) AS n, max(checkpoint_id) AS latest, "
+        f"min(created_at) AS created, max(created_at) AS updated FROM {CP} WHERE thread_id IN ({marks}) "
+        "GROUP BY thread_id, checkpoint_ns) g"
+    )
 
 _WRITES_POSTGRESQL = (
     f"INSERT INTO {WRITE} (thread_id, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, "

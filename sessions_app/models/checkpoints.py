@@ -132,17 +132,20 @@ class CheckpointWrite(models.Model):
 
 
 class CheckpointThread(models.Model):
-    """One row per LangGraph thread namespace: a read-only database view over ``Checkpoint``.
+    """One row per LangGraph thread namespace ``(thread_id, checkpoint_ns)``: the admin's thread list.
 
-    ``sessions_app_checkpointthread`` groups checkpoints by ``(thread_id, checkpoint_ns)`` with
-    the count, the latest checkpoint id and step, and first/last times (created by migration
-    ``checkpoint_threads``; the model is unmanaged). ``id`` is the smallest checkpoint row id of
-    the group: a stable-enough key for the admin changelist, never stored anywhere.
+    A summary of the namespace's ``Checkpoint`` rows (count, latest checkpoint id and its step,
+    first/last ``created_at``) kept in step with them by the code that writes checkpoints, in the
+    same statement or transaction: ``DjangoSaver.put`` upserts it in its one statement (a new
+    checkpoint adds 1, the latest id/step only move forward); deletes, copies, prunes and forks
+    (``checkpoint.maintenance``, ``services.checkpoints``) recompute the rows of the threads they
+    touched (``maintenance.refresh_threads``). Rows written to ``Checkpoint`` by other means are not
+    counted until such a refresh. Concurrent ``put``s of one namespace queue on its row lock.
     """
 
-    id = models.BigIntegerField(primary_key=True)
+    id = models.BigAutoField(primary_key=True)
     thread_id = models.CharField(max_length=255)
-    checkpoint_ns = models.CharField(max_length=255)
+    checkpoint_ns = models.CharField(max_length=255, blank=True, default="")
     checkpoints = models.IntegerField()
     latest_checkpoint_id = models.CharField(max_length=64)
     latest_step = models.IntegerField(null=True)
@@ -150,10 +153,13 @@ class CheckpointThread(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
-        managed = False
         db_table = "sessions_app_checkpointthread"
         verbose_name = "LangGraph thread"
         ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["thread_id", "checkpoint_ns"], name="checkpointthread_key_uniq"),
+        ]
+        indexes = [models.Index(fields=["-updated_at"], name="checkpointthread_updated_idx")]
 
     def __str__(self) -> str:
         return f"{self.thread_id}" + (f" [{self.checkpoint_ns}]" if self.checkpoint_ns else "")

@@ -145,4 +145,5 @@ def thread_fork(
             blob.pk, blob.thread_id = None, target
             blobs.append(blob)
     CheckpointBlob.objects.bulk_create(blobs, batch_size=500)
+    maintenance.refresh_threads([target])
     return target
