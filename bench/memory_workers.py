@@ -193,7 +193,7 @@ def chatmemory(embedded: bool) -> dict[str, Any]:
     # Turns. "warm" and "no_cache" build the history once and reuse it, as the peers' rows do;
     # "warm_request" and "cold" build it every turn, as a request does (the ownership gate: from
     # the cache when warm, from the database when cold).
-    variants = ["embedded"] if embedded else ["warm", "warm_request", "cold", "no_cache"]
+    variants = ["embedded"] if embedded else ["warm", "warm_one_call", "warm_request", "cold", "no_cache"]
     for length in LENGTHS:
         session = seeded(length)
         for variant in variants:
@@ -201,10 +201,13 @@ def chatmemory(embedded: bool) -> dict[str, Any]:
             reused = DjangoChatMessageHistory(session.pk, user=user, cache=variant != "no_cache")
 
             def turn(i: int, session: ChatSession = session, per_request: bool = per_request,
-                     reused: DjangoChatMessageHistory = reused, length: int = length) -> None:
+                     reused: DjangoChatMessageHistory = reused, length: int = length, variant: str = variant) -> None:
                 history = DjangoChatMessageHistory(session.pk, user=user) if per_request else reused
-                history.add_messages(pair(i))
-                window = history.get_recent_messages(WINDOW)
+                if variant == "warm_one_call":  # the append + read API: one Redis operation for both
+                    window = history.add_messages_and_get_recent(pair(i), WINDOW)
+                else:
+                    history.add_messages(pair(i))
+                    window = history.get_recent_messages(WINDOW)
                 assert len(window) >= min(WINDOW, length)
 
             before = (lambda s=session: cache.evict(s.pk)) if variant == "cold" else None

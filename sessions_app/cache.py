@@ -156,6 +156,11 @@ class LocalWindowStore:
             state["last_seq"] = max([state["last_seq"], *(s for s, _ in entries)])
             self._trim_and_store(wkey, state, state["ttl"])
 
+    def append_and_read(self, session_id: uuid.UUID, entries: Sequence[tuple[int, str]], limit: int) -> CachedWindow:
+        with self._lock:
+            self.append(session_id, entries)
+            return self.read(session_id, limit, touch=False)  # the append refreshed the TTL
+
     def _trim_and_store(self, wkey: str, state: dict[str, Any], ttl: int) -> None:
         floor = state["last_seq"] - window_cap()
         state["entries"] = {s: v for s, v in state["entries"].items() if s > floor}
@@ -343,6 +348,21 @@ def append_entries(session_id: uuid.UUID, entries: Sequence[tuple[int, str]]) ->
         store.append(session_id, entries)
     except Exception as exc:
         _failed("append", [session_id], exc)
+
+
+def append_entries_and_read(session_id: uuid.UUID, entries: Sequence[tuple[int, str]], limit: int) -> CachedWindow:
+    """``append_entries`` then ``read_window(limit)`` as one cache operation (one round trip and one
+    atomic step on Redis); never raises. Call after the commit, like ``append_entries``."""
+    if not entries or limit > window_cap():
+        append_entries(session_id, entries)
+        return read_window(session_id, limit)
+    try:
+        store = _store()
+        _flush_pending(store)
+        return store.append_and_read(session_id, entries, limit)
+    except Exception as exc:
+        _failed("append", [session_id], exc)
+        return CachedWindow("", None, None)
 
 
 def evict(*session_ids: uuid.UUID) -> None:

@@ -23,20 +23,13 @@ from django_redis import get_redis_connection
 
 from .cache import EPOCH_TTL, CachedWindow, SessionMeta, session_ttl, window_cap
 
-# KEYS: meta, zset, epoch. ARGV: limit, touch (0/1).
-# → {epoch} (not cached) or {epoch, meta, last, first, records}: ``records`` is the JSON array of
-# the range's records, built here so the client decodes one string; nil (a miss) if a seq is missing.
-_READ = """
-local e = redis.call('GET', KEYS[3]) or '0'
-local m = redis.call('HMGET', KEYS[1], 'ready', 'last_seq', 'lo', 'meta', 'ttl')
-if not m[1] then return {e} end
+# The window part of a read (Lua, after ``e`` = epoch, ``m`` = the meta hash fields and ``limit``):
+# → {epoch, meta, last, first, records}: ``records`` is the JSON array of the range's records, built
+# here so the client decodes one string; nil (a miss) if a seq of the range is missing.
+_WINDOW = """
 local last = tonumber(m[2])
-local first = last - tonumber(ARGV[1]) + 1
+local first = last - limit + 1
 if tonumber(m[3]) > first then first = tonumber(m[3]) end
-if ARGV[2] == '1' then
-  redis.call('EXPIRE', KEYS[1], m[5])
-  redis.call('EXPIRE', KEYS[2], m[5])
-end
 if first > last then return {e, m[4], last, first, '[]'} end
 local entries = redis.call('ZRANGEBYSCORE', KEYS[2], first, last)
 if #entries ~= last - first + 1 then return {e, m[4], last, first, false} end
@@ -48,6 +41,21 @@ for i, member in ipairs(entries) do
 end
 return {e, m[4], last, first, '[' .. table.concat(parts, ',') .. ']'}
 """
+
+_META = """
+local e = redis.call('GET', KEYS[3]) or '0'
+local m = redis.call('HMGET', KEYS[1], 'ready', 'last_seq', 'lo', 'meta', 'ttl')
+if not m[1] then return {e} end
+"""
+
+# KEYS: meta, zset, epoch. ARGV: limit, touch (0/1). → {epoch} (not cached) or the window (above).
+_READ = _META + """
+local limit = tonumber(ARGV[1])
+if ARGV[2] == '1' then
+  redis.call('EXPIRE', KEYS[1], m[5])
+  redis.call('EXPIRE', KEYS[2], m[5])
+end
+""" + _WINDOW
 
 # KEYS: meta, zset, epoch. ARGV: epoch, ttl, last_seq, lo, meta, cap, seq1, member1, … → 1 if stored
 _FILL = """
@@ -66,28 +74,56 @@ redis.call('EXPIRE', KEYS[2], ARGV[2])
 return 1
 """
 
-# KEYS: meta, zset. ARGV: default ttl, cap, last_seq, seq1, member1, … (a writer after its commit)
-_APPEND = """
+
+def _append_body(first_pair: int) -> str:
+    """Lua: add the members ``ARGV[first_pair], ARGV[first_pair + 1], …`` (seq, "seq:json"), raise
+    ``last_seq`` to ``ARGV[3]`` if higher, trim below ``last_seq - ARGV[2]`` (the cap), refresh TTLs
+    (the session's, or ``ARGV[1]`` if not filled yet)."""
+    return f"""
 local ttl = redis.call('HGET', KEYS[1], 'ttl') or ARGV[1]
 local last = tonumber(ARGV[3])
 local cur = tonumber(redis.call('HGET', KEYS[1], 'last_seq') or '0')
 if cur > last then last = cur end
 redis.call('HSET', KEYS[1], 'last_seq', last)
-for i = 4, #ARGV, 2 do
+for i = {first_pair}, #ARGV, 2 do
   redis.call('ZREMRANGEBYSCORE', KEYS[2], ARGV[i], ARGV[i])
   redis.call('ZADD', KEYS[2], ARGV[i], ARGV[i + 1])
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', last - tonumber(ARGV[2]))
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('EXPIRE', KEYS[2], ttl)
-return last
 """
+
+
+# KEYS: meta, zset. ARGV: default ttl, cap, last_seq, seq1, member1, … (a writer after its commit)
+_APPEND = _append_body(4) + "return last\n"
+
+# KEYS: meta, zset, epoch. ARGV: default ttl, cap, last_seq, limit, seq1, member1, … — the append,
+# then the read of the last ``limit`` in the same script: one round trip, one atomic step.
+_APPEND_READ = _append_body(5) + _META + "local limit = tonumber(ARGV[4])\n" + _WINDOW
 
 # KEYS: meta → remaining seconds of a filled entry, or -2
 _TTL = """
 if not redis.call('HGET', KEYS[1], 'ready') then return -2 end
 return redis.call('TTL', KEYS[1])
 """
+
+
+def _members(entries: Sequence[tuple[int, str]]) -> list[Any]:
+    """``seq, "seq:json", …`` for the scripts (the seq in the member keeps equal messages apart)."""
+    out: list[Any] = []
+    for seq, raw in entries:
+        out += [seq, f"{seq}:{raw}"]
+    return out
+
+
+def _window(reply: list[Any]) -> CachedWindow:
+    """A read script's reply as a ``CachedWindow``."""
+    epoch = _text(reply[0])
+    if len(reply) == 1:
+        return CachedWindow(epoch, None, None)
+    records = None if reply[4] is None else json.loads(reply[4])
+    return CachedWindow(epoch, SessionMeta.from_json(reply[1]), records, int(reply[2]))
 
 
 def _text(value: Any) -> str:
@@ -103,6 +139,7 @@ class RedisWindowStore:
         self._read = self.client.register_script(_READ)
         self._fill = self.client.register_script(_FILL)
         self._append = self.client.register_script(_APPEND)
+        self._append_read = self.client.register_script(_APPEND_READ)
         self._ttl = self.client.register_script(_TTL)
         self._key_memo: dict[uuid.UUID, list[str]] = {}  # make_key is pure for a given alias
 
@@ -116,26 +153,22 @@ class RedisWindowStore:
         return keys
 
     def read(self, session_id: uuid.UUID, limit: int, *, touch: bool = True) -> CachedWindow:
-        reply = self._read(keys=self._keys(session_id), args=[limit, 1 if touch else 0])
-        epoch = _text(reply[0])
-        if len(reply) == 1:
-            return CachedWindow(epoch, None, None)
-        records = None if reply[4] is None else json.loads(reply[4])
-        return CachedWindow(epoch, SessionMeta.from_json(reply[1]), records, int(reply[2]))
+        return _window(self._read(keys=self._keys(session_id), args=[limit, 1 if touch else 0]))
 
     def fill(self, session_id: uuid.UUID, *, epoch: str, meta: SessionMeta, last_seq: int, lo: int,
              entries: Sequence[tuple[int, str]]) -> bool:
-        args: list[Any] = [epoch, session_ttl(meta.cache_ttl), last_seq, lo, meta.as_json(), window_cap()]
-        for seq, raw in entries:
-            args += [seq, f"{seq}:{raw}"]
+        args: list[Any] = [epoch, session_ttl(meta.cache_ttl), last_seq, lo, meta.as_json(), window_cap(),
+                           *_members(entries)]
         return bool(self._fill(keys=self._keys(session_id), args=args))
 
     def append(self, session_id: uuid.UUID, entries: Sequence[tuple[int, str]]) -> None:
         keys = self._keys(session_id)[:2]
-        args: list[Any] = [session_ttl(None), window_cap(), max(seq for seq, _ in entries)]
-        for seq, raw in entries:
-            args += [seq, f"{seq}:{raw}"]
-        self._append(keys=keys, args=args)
+        self._append(keys=keys, args=[session_ttl(None), window_cap(), max(seq for seq, _ in entries),
+                                      *_members(entries)])
+
+    def append_and_read(self, session_id: uuid.UUID, entries: Sequence[tuple[int, str]], limit: int) -> CachedWindow:
+        args = [session_ttl(None), window_cap(), max(seq for seq, _ in entries), limit, *_members(entries)]
+        return _window(self._append_read(keys=self._keys(session_id), args=args))
 
     def evict(self, session_ids: Sequence[uuid.UUID]) -> None:
         pipe = self.client.pipeline(transaction=True)

@@ -175,6 +175,25 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
         """``add_messages`` that returns the ``seq`` numbers given to the batch."""
         return services.messages_append(session_id=self.session_id, messages=list(messages))
 
+    def add_messages_and_get_recent(self, messages: Sequence[BaseMessage], limit: int) -> list[BaseMessage]:
+        """``add_messages`` then ``get_recent_messages(limit)``, with the cache update and the read
+        done as one Redis operation (one round trip instead of two).
+
+        For code that appends and immediately needs the new context, e.g. an agent loop adding its
+        tool calls and results before the next model call. The same guarantees as the two calls:
+        the batch is atomic and the window is read after it, from the cache when warm (a miss, an
+        open transaction or a cache failure read the database instead). Raises what
+        ``add_messages`` raises.
+        """
+        if limit <= 0 or not self.use_cache:
+            self.add_messages(messages)
+            return self.get_recent_messages(limit)
+        _, window = services.messages_append_and_read(session_id=self.session_id, messages=list(messages),
+                                                      limit=limit)
+        if window is not None and window.records is not None:
+            return from_records(window.records)
+        return self.get_recent_messages(limit)
+
     def clear(self) -> None:
         """Delete the messages; the session itself stays (and keeps its ``last_seq``)."""
         services.messages_clear(session_id=self.session_id)
@@ -229,6 +248,9 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
 
     async def aget_recent_messages(self, limit: int) -> list[BaseMessage]:
         return await sync_to_async(self.get_recent_messages)(limit)
+
+    async def aadd_messages_and_get_recent(self, messages: Sequence[BaseMessage], limit: int) -> list[BaseMessage]:
+        return await sync_to_async(self.add_messages_and_get_recent)(messages, limit)
 
     def __repr__(self) -> str:
         return f"DjangoChatMessageHistory(session_id={str(self.session_id)!r})"

@@ -8,7 +8,7 @@ from .checkpoints import checkpoints_prune, thread_copy, thread_fork, thread_pru
 from .erasure import user_erase, user_erase_preview
 from .imports import ImportSummary, conversations_import, import_session_id
 from .lifecycle import sessions_archive, sessions_delete, sessions_unarchive
-from .messages import messages_append, messages_clear
+from .messages import messages_append, messages_append_and_read, messages_clear
 from .sessions import (
     session_archive,
     session_create,
@@ -34,6 +34,7 @@ __all__ = [
     "conversations_import",
     "import_session_id",
     "messages_append",
+    "messages_append_and_read",
     "messages_clear",
     "session_archive",
     "session_create",

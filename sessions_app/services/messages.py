@@ -115,6 +115,34 @@ def messages_append(
     """
     if not messages:
         return []
+    entries = _append_rows(session_id, messages, max_chars)
+    # The database is written; now the cache, after the commit (at once in autocommit).
+    cache.append_after_commit(session_id, entries)
+    return [seq for seq, _ in entries]
+
+
+def messages_append_and_read(
+    *, session_id: uuid.UUID, messages: Sequence[BaseMessage], limit: int
+) -> tuple[list[int], cache.CachedWindow | None]:
+    """``messages_append``, then the session's last ``limit`` records from the cache, the cache update
+    and the read being ONE cache operation (one Redis round trip instead of two).
+
+    For loops that append and immediately need the new context (an agent adding its tool calls and
+    results). Returns ``(seqs, window)``; ``window`` is ``None`` inside a transaction (the cache is
+    updated at the commit, so read the database) and a miss (``records is None``) when the cache has
+    no complete window; the caller then reads the usual way. Raises what ``messages_append`` raises.
+    """
+    if not messages:
+        return [], None
+    if connection.in_atomic_block or not connection.get_autocommit():
+        return messages_append(session_id=session_id, messages=messages), None
+    entries = _append_rows(session_id, messages, None)  # committed: autocommit, one statement/transaction
+    return [seq for seq, _ in entries], cache.append_entries_and_read(session_id, entries, limit)
+
+
+def _append_rows(session_id: uuid.UUID, messages: Sequence[BaseMessage], max_chars: int | None
+                 ) -> list[tuple[int, str]]:
+    """Write the batch (see ``messages_append``); return its cache entries ``(seq, JSON)``."""
     records = [to_record(m) for m in messages]
     texts = [plain_text(m) for m in messages]
     if max_chars is not None:
@@ -128,10 +156,7 @@ def messages_append(
             _raise_for_missing(session_id)
     else:
         seqs = _append_portable(session_id, records, texts)
-    # The database is written; now the cache, after the commit (at once in autocommit).
-    entries = [cache.entry(seq, raw) for seq, raw in zip(seqs, record_json, strict=True)]
-    cache.append_after_commit(session_id, entries)
-    return seqs
+    return [cache.entry(seq, raw) for seq, raw in zip(seqs, record_json, strict=True)]
 
 
 @transaction.atomic
