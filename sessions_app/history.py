@@ -110,10 +110,17 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
         session_get_for_user``): no second gate, no query and no cache call here. ``session`` is
         used as given (a snapshot); writes still check the database (``SessionGone``/``SessionReadOnly``).
         """
+        return cls._built(session, cache=cache, window=None)
+
+    @classmethod
+    def _built(cls, session: ChatSession, *, cache: bool, window: int | None) -> DjangoChatMessageHistory:
+        """An instance around a session already gated by the caller (no query, no cache call).
+
+        Its cache epoch is unknown, so a cache miss re-reads the session before filling.
+        """
         history = cls.__new__(cls)
-        history.use_cache, history.window = cache, None
-        history.session_id = session.pk
-        history._epoch = None  # unknown: a cache miss re-reads the session before filling
+        history.use_cache, history.window, history.session_id = cache, window, session.pk
+        history._epoch = None
         history.session = session
         return history
 
@@ -141,11 +148,7 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
         if str(user_id).isdigit() and not session_cache.is_dirty(pk):
             cached = session_cache.read_window(pk, 0)
             if cached.meta is not None and str(cached.meta.owner_id) == str(user_id):
-                history = cls.__new__(cls)
-                history.use_cache, history.session_id, history._epoch = True, pk, None
-                history.window = window
-                history.session = _session_from_meta(pk, cached.meta, cached.last_seq)
-                return history
+                return cls._built(_session_from_meta(pk, cached.meta, cached.last_seq), cache=True, window=window)
         user_model = get_user_model()
         user = user_model.objects.filter(pk=user_id).first() if str(user_id).isdigit() else None
         if user is None:

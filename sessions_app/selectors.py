@@ -65,18 +65,16 @@ def session_list_for_user(*, user: Any) -> QuerySet[ChatSession]:
 def messages_all(*, session_id: uuid.UUID) -> list[BaseMessage]:
     """Every message of the session in ``seq`` order (the ``messages`` property's read).
 
-    One index scan of ``(session_id, seq)``. On PostgreSQL the ``jsonb`` column arrives as text
-    (Django registers a text loader for it) over a prepared statement (``sessions_app.db``), and the
-    rows are decoded by ONE ``json.loads`` of their JSON array instead of one call per row; then
-    LangChain's ``messages_from_dict``. Elsewhere the ORM's ``JSONField``.
+    One index scan of ``(session_id, seq)``. On PostgreSQL the column is read as text
+    (``message::text``) over a prepared statement (``sessions_app.db``), and the rows are decoded by
+    ONE ``json.loads`` of their JSON array instead of one call per row; then LangChain's
+    ``messages_from_dict``. Elsewhere the ORM's ``JSONField``.
     """
     if connection.vendor == "postgresql":
-        rows = pg_fetchall(f"SELECT message FROM {ChatMessage._meta.db_table} WHERE session_id = %s ORDER BY seq",
-                           [parse_session_id(session_id)], prepare=True)
-        if rows and isinstance(rows[0][0], str):
-            with gc_paused():  # one big decode and build: see serialization.gc_paused
-                return from_records(json.loads("[" + ",".join(row[0] for row in rows) + "]"))
-        return from_records(row[0] for row in rows)
+        rows = pg_fetchall(f"SELECT message::text FROM {ChatMessage._meta.db_table} WHERE session_id = %s "
+                           "ORDER BY seq", [parse_session_id(session_id)], prepare=True)
+        with gc_paused():  # one big decode and build: see serialization.gc_paused
+            return from_records(json.loads("[" + ",".join(row[0] for row in rows) + "]"))
     return from_records(ChatMessage.objects.for_session(session_id).order_by("seq").values_list("message", flat=True))
 
 
