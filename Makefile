@@ -7,14 +7,22 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run serve test test-all lint bench bench-checkpoints bench-memory fuzz import-sharegpt clean
+.PHONY: install install-dev run test lint bench bench-checkpoints bench-memory fuzz import-sharegpt clean
 
+## make install: the runtime dependencies only (requirements.txt), what `make run` needs
 install: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+## make install-dev: runtime + test and lint tools (requirements-dev.txt), what `make test` / `make lint` need
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PIP) install --quiet -r requirements.txt -r requirements-dev.txt
 	touch $@
 
 ## make run: install, migrate, create and print a local login, serve http://$(HOST):$(PORT)
@@ -24,7 +32,7 @@ run: install
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## make test: the whole suite on whatever DATABASE_URL / REDIS_URL configure (embedded default if unset)
-test: install
+test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## make bench-checkpoints: DjangoSaver vs LangGraph's savers vs langgraph-checkpoint-django
@@ -44,17 +52,18 @@ bench-memory: install
 bench: bench-checkpoints bench-memory
 
 ## make fuzz: schemathesis against the live OpenAPI spec, many examples per operation, every phase
-fuzz: install
+fuzz: install-dev
 	CHATMEMORY_FUZZ_EXAMPLES=$${CHATMEMORY_FUZZ_EXAMPLES:-200} CHATMEMORY_FUZZ_PHASES=examples,coverage,fuzzing,stateful \
 		$(PY) -m pytest tests/test_api_fuzz.py -s $(PYTEST_ARGS)
 
 ## make lint: ruff (with the DJ and DTZ rules) over the tree, then mypy with django-stubs over the app;
-## both always run, and the target fails if either found something. Tools pinned in requirements-dev.txt.
-lint: install
-	$(PIP) install --quiet -r requirements-dev.txt
+## both always run, and the target fails if either found something; then the architecture check
+## (tests/test_architecture.py: no import cycle, modules under 300 lines, imports one way).
+lint: install-dev
 	status=0; \
 	$(PY) -m ruff check . || status=1; \
 	$(PY) -m mypy sessions_app chatmemory || status=1; \
+	$(PY) -m pytest -q tests/test_architecture.py || status=1; \
 	exit $$status
 
 clean:

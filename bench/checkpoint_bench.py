@@ -156,7 +156,7 @@ def _two_node_graph(saver: Any) -> Any:
     """START → first → second → END over ``MessagesState``; each node appends one AI message."""
     from langchain_core.messages import AIMessage
 
-    from sessions_app.graphs import linear_graph  # LangGraph only: runs in the lgcd virtualenv too
+    from tests.graphs import linear_graph  # LangGraph only: runs in the lgcd virtualenv too
 
     return linear_graph(saver, [
         ("first", lambda state: {"messages": [AIMessage(f"first: {TEXT}")]}),

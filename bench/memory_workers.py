@@ -19,6 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sessions_app.conversations.sessions import session_create
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -123,8 +125,8 @@ def chatmemory(embedded: bool) -> dict[str, Any]:
     from django.db import connection
     from django.utils import timezone
 
-    from sessions_app import cache, services
-    from sessions_app.history import DjangoChatMessageHistory
+    from sessions_app import cache
+    from sessions_app.conversations.history import DjangoChatMessageHistory
     from sessions_app.models import ChatMessage, ChatSession
 
     call_command("migrate", verbosity=0)
@@ -132,7 +134,7 @@ def chatmemory(embedded: bool) -> dict[str, Any]:
     results: dict[str, Any] = {"turn": {}, "full_read": {}, "concurrency": {}}
 
     def seeded(n: int) -> ChatSession:
-        session = services.session_create(owner=user, title=f"bench {n}")
+        session = session_create(owner=user, title=f"bench {n}")
         records = seed_records(n)
         now = timezone.now()
         rows = [(session.pk, i + 1, r["type"], json.dumps(r), r["data"]["content"], now) for i, r in enumerate(records)]
@@ -157,7 +159,7 @@ def chatmemory(embedded: bool) -> dict[str, Any]:
         import psycopg
         from langchain_core.messages import message_to_dict, messages_from_dict
 
-        from sessions_app.services.messages import append_statement
+        from sessions_app.conversations.messages import append_statement
 
         raw_pg = psycopg.connect(PG_URL.replace("postgres://", "postgresql://"), autocommit=True)
         store = cache._store()  # the Redis store: its registered Lua scripts and key names
@@ -217,7 +219,7 @@ def chatmemory(embedded: bool) -> dict[str, Any]:
     if not embedded:
         raw_pg.close()
     # Concurrency: 8 writers on one session, each its own connection.
-    session = services.session_create(owner=user, title="writers")
+    session = session_create(owner=user, title="writers")
 
     def make_writer() -> Callable[[list[Any]], None]:
         history = DjangoChatMessageHistory(session.pk)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from chatmemory.wsgi import application as django_application
-from sessions_app.history import DjangoChatMessageHistory
+from sessions_app.conversations.history import DjangoChatMessageHistory
 
 _lock = threading.Lock()
 TOTALS: dict[str, float] = {"requests": 0, "server_s": 0.0, "memory_s": 0.0, "memory_calls": 0,

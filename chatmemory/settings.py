@@ -20,63 +20,27 @@ instead of silently becoming ``False`` (healthchecks' ``hc/settings.py`` does th
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from .env import env, env_bool, env_int, env_list, env_str
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("CHATMEMORY_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR = Path(env_str("CHATMEMORY_VAR_DIR", str(BASE_DIR / "var")))
 
-env = environ.Env()
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-def env_bool(name: str, default: bool) -> bool:
-    """Read a boolean strictly: unknown spellings raise ``ImproperlyConfigured``."""
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true/false, 1/0, yes/no, on/off)")
-
-
-def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
-    """Read an integer strictly: non-numbers and values under ``minimum`` raise ``ImproperlyConfigured``."""
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from None
-    if minimum is not None and value < minimum:
-        raise ImproperlyConfigured(f"{name}={value} is below the minimum {minimum}")
-    return value
-
-
+# --- Core ----------------------------------------------------------------------------------------
 DEBUG = env_bool("DEBUG", default=True)
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false")
     SECRET_KEY = "chatmemory-insecure-development-key-never-use-in-production"
 
-ALLOWED_HOSTS = [
-    h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h.strip()
-]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -89,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Database unreachable → 503 (JSON under /api/, a page elsewhere), never a 500: outermost.
+    "sessions_app.web.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -111,6 +77,11 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The app's template tags live in sessions_app/web/templatetags (not the app's top level).
+            "libraries": {
+                "chatmemory_ui": "sessions_app.web.templatetags.chatmemory_ui",
+                "chatmemory_admin": "sessions_app.web.templatetags.chatmemory_admin",
+            },
         },
     },
 ]
@@ -122,7 +93,7 @@ ASGI_APPLICATION = "chatmemory.asgi.application"
 # PostgreSQL when DATABASE_URL is set (psycopg 3 is picked by Django's postgresql backend),
 # otherwise an SQLite file in WAL mode with IMMEDIATE transactions so concurrent writers queue
 # on the write lock instead of failing with "database is locked" on lock upgrade.
-if os.environ.get("DATABASE_URL"):
+if env_str("DATABASE_URL"):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
     DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 60, minimum=0))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -142,14 +113,14 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("SQLITE_PATH", str(VAR_DIR / "chatmemory.sqlite3")),
+            "NAME": env_str("SQLITE_PATH", str(VAR_DIR / "chatmemory.sqlite3")),
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
             # A file, not ":memory:", so threads and processes in tests share one database.
-            "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH", str(VAR_DIR / "test_chatmemory.sqlite3"))},
+            "TEST": {"NAME": env_str("SQLITE_TEST_PATH", str(VAR_DIR / "test_chatmemory.sqlite3"))},
         }
     }
 
@@ -158,7 +129,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Caches --------------------------------------------------------------------------------------
 # "default" serves Django itself; "chatmemory" is the dedicated alias for the active-session cache
 # (Django's cached_db pattern: the database stays the source of truth).
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = env_str("REDIS_URL")
 CHATMEMORY_CACHE_ALIAS = "chatmemory"
 if REDIS_URL:
     _redis_options = {
@@ -190,15 +161,14 @@ else:
     }
 
 # --- Celery --------------------------------------------------------------------------------------
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
-CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_TIME_LIMIT = 60 * 60  # seconds
-CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60  # seconds
+# Time limits are declared by each task (sessions_app/tasks.py), not globally.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 
@@ -229,17 +199,17 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-    "loggers": {"sessions_app": {"level": os.environ.get("CHATMEMORY_LOG_LEVEL", "INFO")}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "loggers": {"sessions_app": {"level": env_str("CHATMEMORY_LOG_LEVEL", "INFO")}},
 }
 
-# --- chatmemory ----------------------------------------------------------------------------------
-OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
-OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "")
-CHATMEMORY_MODEL = os.environ.get("CHATMEMORY_MODEL", "gpt-4o-mini")
+# --- The chat model and the prompt -----------------------------------------------------------------
+OPENAI_API_KEY = env_str("OPENAI_API_KEY")
+OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
+CHATMEMORY_MODEL = env_str("CHATMEMORY_MODEL", "gpt-4o-mini")
 # Seconds before a call to the OpenAI-compatible server is abandoned.
 CHATMEMORY_MODEL_TIMEOUT = env_int("CHATMEMORY_MODEL_TIMEOUT", 60, minimum=1)
-CHATMEMORY_SYSTEM_PROMPT = os.environ.get(
+CHATMEMORY_SYSTEM_PROMPT = env_str(
     "CHATMEMORY_SYSTEM_PROMPT", "You are a helpful assistant. Use the conversation so far."
 )
 # Messages read from storage for the model's context (the recent window) ...
@@ -251,7 +221,7 @@ CHATMEMORY_MAX_MESSAGE_CHARS = env_int("CHATMEMORY_MAX_MESSAGE_CHARS", 32_000, m
 # Delay between tokens of the offline model's stream, in milliseconds (0 in tests).
 CHATMEMORY_OFFLINE_TOKEN_DELAY_MS = env_int("CHATMEMORY_OFFLINE_TOKEN_DELAY_MS", 15, minimum=0)
 
-# --- api: the JSON API (sessions_app/api) --------------------------------------------------------
+# --- The JSON API and chat limits ----------------------------------------------------------------
 # Largest request body Django reads, in bytes (larger → 413 JSON on the API). Django's default is 2.5 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1_048_576, minimum=1024)
 # Session metadata: at most this many bytes of JSON, nested at most this deep.
@@ -262,25 +232,12 @@ CHATMEMORY_CHAT_RATE_LIMIT = env_int("CHATMEMORY_CHAT_RATE_LIMIT", 30, minimum=0
 # ... in any window of this many seconds (a moving window, sessions_app/ratelimit.py; Redis when set).
 CHATMEMORY_CHAT_RATE_WINDOW = env_int("CHATMEMORY_CHAT_RATE_WINDOW", 60, minimum=1)
 
-# --- LangGraph checkpoints (saver) ---------------------------------------------------------------
+# --- Retention: LangGraph checkpoints, conversations, state versions -----------------------------
 # Retention of LangGraph threads (sessions_app.tasks.prune_checkpoints, run daily by Celery beat):
 # keep this many checkpoints per thread namespace ...
 CHATMEMORY_CHECKPOINT_KEEP = env_int("CHATMEMORY_CHECKPOINT_KEEP", 100, minimum=1)
 # ... and delete older ones only once they are this many days old.
 CHATMEMORY_CHECKPOINT_PRUNE_AFTER_DAYS = env_int("CHATMEMORY_CHECKPOINT_PRUNE_AFTER_DAYS", 30, minimum=0)
-CELERY_BEAT_SCHEDULE = {
-    **globals().get("CELERY_BEAT_SCHEDULE", {}),
-    "prune-checkpoints": {
-        "task": "sessions_app.prune_checkpoints",
-        "schedule": 24 * 60 * 60,  # seconds
-        "kwargs": {
-            "keep": CHATMEMORY_CHECKPOINT_KEEP,
-            "older_than_days": CHATMEMORY_CHECKPOINT_PRUNE_AFTER_DAYS,
-        },
-    },
-}
-
-# --- lifecycle: retention, versioned state (the `lifecycle` area) ---------------------------------
 # Archive active sessions with no activity for this many days (0 = never archive).
 CHATMEMORY_ARCHIVE_AFTER_DAYS = env_int("CHATMEMORY_ARCHIVE_AFTER_DAYS", 90, minimum=0)
 # Delete archived sessions archived more than this many days ago (0 = never purge).
@@ -290,23 +247,25 @@ CHATMEMORY_PURGE_ARCHIVED_AFTER_DAYS = env_int("CHATMEMORY_PURGE_ARCHIVED_AFTER_
 CHATMEMORY_KEEP_STATE_VERSIONS = env_int("CHATMEMORY_KEEP_STATE_VERSIONS", 20, minimum=1)
 # Sessions per retention batch (one transaction and one DELETE/UPDATE per batch).
 CHATMEMORY_RETENTION_BATCH_SIZE = env_int("CHATMEMORY_RETENTION_BATCH_SIZE", 500, minimum=1)
-# The daily retention run (sessions_app.tasks.apply_retention) in Celery beat, declared in code.
+# The beat schedule, declared in code (one entry per periodic task).
 CELERY_BEAT_SCHEDULE = {
-    **globals().get("CELERY_BEAT_SCHEDULE", {}),
-    "apply-retention-daily": {
+    "apply-retention-daily": {  # sessions_app.tasks.apply_retention
         "task": "sessions_app.tasks.apply_retention",
         "schedule": crontab(hour=3, minute=17),  # UTC (CELERY_TIMEZONE)
         # A run that could not start within 12 hours is dropped; the next day's run catches up.
         "options": {"expires": 12 * 60 * 60},  # seconds
     },
+    "prune-checkpoints": {  # sessions_app.tasks.prune_checkpoints
+        "task": "sessions_app.prune_checkpoints",
+        "schedule": 24 * 60 * 60,  # seconds
+        "kwargs": {"keep": CHATMEMORY_CHECKPOINT_KEEP, "older_than_days": CHATMEMORY_CHECKPOINT_PRUNE_AFTER_DAYS},
+    },
 }
 
-# --- cache: the active-session cache, database faults, /health (issue 3) ------------------------
+# --- The active-session cache and /health --------------------------------------------------------
 # Seconds a session's cache entry lives after its last activity (per-session ChatSession.cache_ttl).
 CHATMEMORY_CACHE_TTL = env_int("CHATMEMORY_CACHE_TTL", 1800, minimum=60)
 # Most recent messages kept in the cache per session (reads of more go to the database).
 CHATMEMORY_CACHE_WINDOW = env_int("CHATMEMORY_CACHE_WINDOW", 100, minimum=1)
 # Seconds /health waits for the broker before calling it down.
 CHATMEMORY_HEALTH_BROKER_TIMEOUT = env_int("CHATMEMORY_HEALTH_BROKER_TIMEOUT", 2, minimum=1)
-# Database unreachable → 503 (JSON under /api/, a page elsewhere), never a 500.
-MIDDLEWARE.insert(0, "sessions_app.middleware.DatabaseUnavailableMiddleware")

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from sessions_app.api import api
-from sessions_app.health import health
+from sessions_app.web.health import health
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -13,4 +13,4 @@ urlpatterns = [
 ]
 
 # A database fault raised outside a view (e.g. in middleware) is a 503, not a 500.
-handler500 = "sessions_app.middleware.server_error"
+handler500 = "sessions_app.web.middleware.server_error"

@@ -20,6 +20,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from sessions_app.conversations.sessions import session_archive, session_create
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 DEMO_USER, DEMO_PASSWORD = "ada", "demo-password-1815"
@@ -65,9 +67,8 @@ def seed() -> str:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from sessions_app import services
-    from sessions_app.chat import ChatTurn
-    from sessions_app.history import DjangoChatMessageHistory
+    from sessions_app.conversations.chat import ChatTurn
+    from sessions_app.conversations.history import DjangoChatMessageHistory
     from sessions_app.models import ChatSession
 
     users = get_user_model()
@@ -76,11 +77,11 @@ def seed() -> str:
     now = timezone.now()
     shown = ""
     for (title, texts), idle in zip(CONVERSATIONS, IDLE_HOURS, strict=True):
-        session = services.session_create(owner=ada, title=title, metadata={"channel": "web"})
+        session = session_create(owner=ada, title=title, metadata={"channel": "web"})
         for text in texts:
             ChatTurn(history=DjangoChatMessageHistory(session.pk, user=ada), text=text).run()
         if title in ARCHIVED:
-            services.session_archive(session=session, actor="script:screenshots")
+            session_archive(session=session, actor="script:screenshots")
         # Demo data only: spread the conversations' activity over the past weeks.
         when = now - timedelta(hours=idle)
         ChatSession.objects.filter(pk=session.pk).update(last_active_at=when, created_at=when - timedelta(hours=2))

@@ -8,10 +8,18 @@ exception                  status  raised when
 ``SessionReadOnly``        409     the session is archived (read-only until unarchived)
 ``InvalidInput``           400     input failed validation (message too large, bad role …)
 ``ServiceUnavailable``     503     the database (the source of truth) cannot be reached
+``ModelFailed``            503     the chat model (or the network to it) failed; nothing stored
 ``ChatRateLimited``        429     the user sent more chat turns than the rate limit allows
 =========================  ======  =============================================================
+
+The browser views (``web.views.errors``) and the API (``api.errors``) both answer a domain error
+with ``{"error": code, "detail": text}`` and its status (a ``Retry-After`` header when the error has
+``retry_after``); a chat stream that fails after it started sends the same pair as its ``error``
+event (``conversations.sse``). ``from_exception`` maps anything else a turn can raise onto the family.
 """
 from __future__ import annotations
+
+from django.db import DatabaseError, DataError
 
 
 class ChatMemoryError(Exception):
@@ -60,6 +68,13 @@ class ServiceUnavailable(ChatMemoryError):
     code = "unavailable"
 
 
+class ModelFailed(ChatMemoryError):
+    """The chat model failed to answer; nothing was stored."""
+
+    status_code = 503
+    code = "model_error"
+
+
 class ChatRateLimited(ChatMemoryError):
     """Too many chat turns: wait before sending the next message."""
 
@@ -69,3 +84,16 @@ class ChatRateLimited(ChatMemoryError):
     def __init__(self, retry_after: int) -> None:
         self.retry_after = max(1, int(retry_after))  # seconds, for the Retry-After header
         super().__init__(f"you are sending messages too fast; try again in {self.retry_after} seconds")
+
+
+def from_exception(exc: BaseException) -> ChatMemoryError:
+    """The domain error for anything a chat turn can raise: itself if it already is one; the
+    database's errors as ``ServiceUnavailable`` (unreachable, 503) or ``InvalidInput`` (a value it
+    refused, 400); anything else — the model, its client, the network to it — as ``ModelFailed``."""
+    if isinstance(exc, ChatMemoryError):
+        return exc
+    if isinstance(exc, DataError):
+        return InvalidInput("a value was refused by the database; nothing was stored")
+    if isinstance(exc, DatabaseError):
+        return ServiceUnavailable("the database is unavailable; nothing was stored")
+    return ModelFailed(f"The model failed to answer ({type(exc).__name__}). Nothing was stored; try again.")

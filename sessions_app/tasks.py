@@ -1,7 +1,8 @@
 """Celery tasks: thin interfaces over services (ids and flags in, the service inside).
 
-Grouped by area; each group keeps its own tasks together. The beat schedule
-(``CELERY_BEAT_SCHEDULE`` in settings) runs ``apply_retention`` and ``prune_checkpoints`` daily.
+The beat schedule (``CELERY_BEAT_SCHEDULE`` in settings) runs ``apply_retention`` and
+``prune_checkpoints`` daily. Each task declares its own time limits (seconds; there are no global
+ones in settings) and late acks (a task lost with its worker runs again: every task here is idempotent).
 """
 from __future__ import annotations
 
@@ -10,19 +11,21 @@ from typing import Any
 from celery import shared_task
 from django.db import InterfaceError, OperationalError, transaction
 
+from .checkpoint.services import checkpoints_prune
+from .governance.retention import retention_apply
+
 # --- LangGraph checkpoints (retention) -----------------------------------------------------------
 
 
-@shared_task(name="sessions_app.prune_checkpoints", acks_late=True, time_limit=3600, soft_time_limit=3300)
+@shared_task(name="sessions_app.prune_checkpoints", acks_late=True, time_limit=60 * 60, soft_time_limit=55 * 60)
 def prune_checkpoints(keep: int, older_than_days: int | None = None, dry_run: bool = False) -> dict[str, Any]:
-    """Prune every thread to its latest ``keep`` checkpoints (``services.checkpoints_prune``).
+    """Prune every thread to its latest ``keep`` checkpoints (``checkpoints_prune``).
 
     Returns the summary as a dict (``threads``, ``checkpoints``, ``writes``, ``blobs``,
     ``skipped_delta_threads``). Safe to retry: each thread is pruned in its own transaction.
     """
-    from . import services
 
-    result = services.checkpoints_prune(keep=int(keep), older_than_days=older_than_days, dry_run=bool(dry_run))
+    result = checkpoints_prune(keep=int(keep), older_than_days=older_than_days, dry_run=bool(dry_run))
     return {
         "threads": result.threads,
         "checkpoints": result.checkpoints,
@@ -32,10 +35,7 @@ def prune_checkpoints(keep: int, older_than_days: int | None = None, dry_run: bo
     }
 
 
-# --- lifecycle: retention ------------------------------------------------------------------------
-
-RETENTION_SOFT_TIME_LIMIT = 50 * 60  # seconds; batches already committed stay done
-RETENTION_TIME_LIMIT = 55 * 60  # seconds
+# --- Retention ------------------------------------------------------------------------------------
 
 
 @shared_task(
@@ -46,18 +46,16 @@ RETENTION_TIME_LIMIT = 55 * 60  # seconds
     retry_backoff_max=30 * 60,
     retry_jitter=True,
     max_retries=5,
-    soft_time_limit=RETENTION_SOFT_TIME_LIMIT,
-    time_limit=RETENTION_TIME_LIMIT,
+    soft_time_limit=50 * 60,  # seconds; batches already committed stay done, the next run continues
+    time_limit=55 * 60,
 )
 def apply_retention(dry_run: bool = False, batch_size: int | None = None) -> dict[str, Any]:
-    """Apply the retention policy once (``services.retention.retention_apply``); return the summary.
+    """Apply the retention policy once (``governance.retention.retention_apply``); return the summary.
 
     Safe to retry and to run twice: every batch is its own transaction and a second run changes
     nothing. Database outages (``OperationalError``/``InterfaceError``) are retried with
     exponential backoff. Audit entries name the actor ``task:apply_retention``.
     """
-    from .services.retention import retention_apply
-
     return retention_apply(actor="task:apply_retention", dry_run=dry_run, batch_size=batch_size).as_dict()
 
 

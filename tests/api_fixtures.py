@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from sessions_app import services
+from sessions_app.accounts.tokens import api_token_create
 
 
 class ApiClient:
@@ -42,7 +42,7 @@ class ApiClient:
 
 @pytest.fixture
 def owner_token(owner) -> str:
-    return services.api_token_create(user=owner, name="owner's script")[1]
+    return api_token_create(user=owner, name="owner's script")[1]
 
 
 @pytest.fixture
@@ -52,12 +52,12 @@ def owner_api(owner_token) -> ApiClient:
 
 @pytest.fixture
 def other_api(other_user) -> ApiClient:
-    return ApiClient(services.api_token_create(user=other_user, name="mallory's script")[1])
+    return ApiClient(api_token_create(user=other_user, name="mallory's script")[1])
 
 
 @pytest.fixture
 def staff_api(staff_user) -> ApiClient:
-    return ApiClient(services.api_token_create(user=staff_user, name="staff script")[1])
+    return ApiClient(api_token_create(user=staff_user, name="staff script")[1])
 
 
 @pytest.fixture

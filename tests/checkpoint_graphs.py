@@ -18,7 +18,7 @@ from langgraph.channels.delta import DeltaChannel
 from langgraph.graph import MessagesState
 from langgraph.types import interrupt
 
-from sessions_app.graphs import linear_graph
+from tests.graphs import linear_graph
 
 
 def build_pipeline(checkpointer: Any, *, interrupt_before: Sequence[str] = ()) -> Any:

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 
-from sessions_app.ratelimit import chat_rate_limit_reset
+from sessions_app.conversations.ratelimit import chat_rate_limit_reset
 
 from .factories import ChatSessionFactory, UserFactory
 

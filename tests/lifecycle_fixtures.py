@@ -5,19 +5,21 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage
 
-from sessions_app import services
+from sessions_app.conversations.messages import messages_append
+from sessions_app.conversations.sessions import session_create
+from sessions_app.governance.state import state_save
 from sessions_app.models import ChatSession
 
 
 def make_session(owner: Any, *, turns: int = 2, states: int = 0, **fields: Any) -> ChatSession:
     """A session of ``owner`` with ``turns`` human/AI pairs and ``states`` state versions."""
-    session = services.session_create(owner=owner, title=fields.pop("title", "lifecycle"), **fields)
+    session = session_create(owner=owner, title=fields.pop("title", "lifecycle"), **fields)
     for i in range(turns):
-        services.messages_append(
+        messages_append(
             session_id=session.pk, messages=[HumanMessage(f"question {i}"), AIMessage(f"answer {i}")]
         )
     for i in range(states):
-        services.state_save(session_id=session.pk, state={"n": i})
+        state_save(session_id=session.pk, state={"n": i})
     session.refresh_from_db()
     return session
 

@@ -1,11 +1,14 @@
 """Real servers for tests: this app under gunicorn on a free loopback port, and a small HTTP client.
 
-One way to start them (``gunicorn_server``), used by ``gunicorn`` here and by
-``cache_fixtures.app_server``: bind 127.0.0.1 on a free port, log to a temporary FILE, wait for
-readiness with a bounded loop, and always stop the process (terminate, then kill after a timeout).
+One way to start them (``gunicorn_server``), used by ``gunicorn`` (the test run's environment plus
+a few variables) and ``app_server`` (exactly ``child_env``): bind 127.0.0.1 on a free port, log to
+a temporary FILE, wait for readiness with a bounded loop, and always stop the process (terminate,
+then kill after a timeout). Child servers share the test database (``children_database_url``):
+tests using them need ``django_db(transaction=True)`` so the children see committed rows.
 """
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -17,7 +20,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,3 +134,48 @@ def server_env_for_test_db(extra: dict[str, str] | None = None) -> dict[str, str
     else:
         env["SQLITE_PATH"] = str(connection.settings_dict["NAME"])
     return {**env, **(extra or {})}
+
+
+def child_env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_SETTINGS"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="chatmemory.settings",
+        DEBUG="false",
+        SECRET_KEY="test-secret-key-for-child-servers-only-0123456789",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        CHATMEMORY_OFFLINE_TOKEN_DELAY_MS="0",
+        CONN_MAX_AGE="0",
+        LOG_LEVEL="WARNING",
+    )
+    env.pop("CELERY_BROKER_URL", None)
+    env.update(overrides)
+    return env
+
+
+def http_json(method: str, url: str, *, body: Any = None, headers: dict[str, str] | None = None,
+         timeout: float = 30) -> tuple[int, dict[str, str], Any]:
+    """One JSON request: ``(status, headers, parsed JSON or text)``; HTTP errors are returned, not raised."""
+    status, head, raw = http(
+        method, url, body=None if body is None else json.dumps(body).encode(), timeout=timeout,
+        headers={"Content-Type": "application/json", "Accept": "application/json", **(headers or {})},
+    )
+    text = raw.decode("utf-8", "replace")
+    try:
+        return status, head, json.loads(text)
+    except ValueError:
+        return status, head, text
+
+
+def app_server(env: dict[str, str], *, workers: int = 2, threads: int = 4, ready_path: str = "/health",
+               ready_status: tuple[int, ...] = (200,), timeout: float = 30) -> AbstractContextManager[str]:
+    """Run this app under gunicorn with exactly ``env`` (see ``child_env``) on a free loopback port;
+    yield its base URL once ``ready_path`` answers with one of ``ready_status``."""
+
+    def ready(base: str) -> bool:
+        try:
+            return http_json("GET", base + ready_path, timeout=5)[0] in ready_status
+        except OSError:
+            return False
+
+    return gunicorn_server(env, ready=ready, workers=workers, threads=threads, worker_timeout=60,
+                           graceful_timeout=3, start_timeout=timeout)

@@ -10,8 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from langchain_core.messages import AIMessage, HumanMessage, message_to_dict
 
-from sessions_app import services
+from sessions_app.admin import sessions as admin_sessions
 from sessions_app.admin.sessions import MESSAGE_INLINE_LIMIT
+from sessions_app.conversations.messages import messages_append
+from sessions_app.conversations.sessions import session_archive, session_delete
+from sessions_app.governance.lifecycle import sessions_archive
 from sessions_app.models import AuditLogEntry, ChatMessage, ChatSession
 
 from .factories import ChatSessionFactory, UserFactory
@@ -26,7 +29,7 @@ def make_sessions(count: int, *, messages: int = 2, **kwargs) -> list[ChatSessio
     sessions = []
     for i in range(count):
         session = ChatSessionFactory(owner=UserFactory(password=None), **kwargs)  # no slow password hashing
-        services.messages_append(
+        messages_append(
             session_id=session.pk,
             messages=[
                 HumanMessage(f"question {i}.{n}") if n % 2 == 0 else AIMessage(f"answer {i}.{n}")
@@ -64,7 +67,7 @@ def test_changelist_queries_do_not_grow_with_rows(staff_client, django_assert_ma
 
 def test_changelist_columns_filters_and_date_hierarchy(staff_client):
     archived = make_sessions(1, tenant="acme")[0]
-    services.session_archive(session=archived)
+    session_archive(session=archived)
     make_sessions(2)
     response = staff_client.get(CHANGELIST)
     body = response.content.decode()
@@ -80,7 +83,7 @@ def test_changelist_columns_filters_and_date_hierarchy(staff_client):
 
 def test_search_title_owner_and_message_text_without_duplicates(staff_client):
     target = ChatSessionFactory(owner=UserFactory(username="zelda", password=None), title="Trip planning")
-    services.messages_append(
+    messages_append(
         session_id=target.pk, messages=[HumanMessage(f"about the Kraken, part {i}") for i in range(5)]
     )
     make_sessions(3)
@@ -93,7 +96,7 @@ def test_search_title_owner_and_message_text_without_duplicates(staff_client):
 
 def test_change_page_shows_latest_messages_in_order_read_only(staff_client, django_assert_max_num_queries):
     session = ChatSessionFactory(title="Long one")
-    services.messages_append(session_id=session.pk, messages=[HumanMessage(f"m{n}") for n in range(1, 251)])
+    messages_append(session_id=session.pk, messages=[HumanMessage(f"m{n}") for n in range(1, 251)])
     with django_assert_max_num_queries(8):
         response = staff_client.get(change_url(session))
     body = response.content.decode()
@@ -104,7 +107,7 @@ def test_change_page_shows_latest_messages_in_order_read_only(staff_client, djan
     assert f"{MESSAGES}?session__id__exact={session.pk}" in body
     assert "Add another" not in body and 'name="messages-0-DELETE"' not in body
     small = ChatSessionFactory(owner=session.owner)
-    services.messages_append(session_id=small.pk, messages=[HumanMessage("<b>hi</b>")])
+    messages_append(session_id=small.pk, messages=[HumanMessage("<b>hi</b>")])
     page = staff_client.get(change_url(small)).content.decode()
     assert "&lt;b&gt;hi&lt;/b&gt;" in page and "<b>hi</b>" not in page  # escaped
 
@@ -135,8 +138,8 @@ def test_saving_the_conversation_form_keeps_messages(staff_client):
 
 def test_archive_and_unarchive_actions_use_services_and_report(staff_client, monkeypatch):
     calls = []
-    original = services.sessions_archive
-    monkeypatch.setattr(services, "sessions_archive", lambda **kw: calls.append(kw) or original(**kw))
+    original = sessions_archive
+    monkeypatch.setattr(admin_sessions, "sessions_archive", lambda **kw: calls.append(kw) or original(**kw))
     sessions = make_sessions(3)
     ids = [str(s.pk) for s in sessions]
     response = staff_client.post(CHANGELIST, {"action": "archive", "_selected_action": ids}, follow=True)
@@ -161,22 +164,24 @@ def test_export_json_action_downloads_messages_as_langchain_serializes_them(
         )
         payload = json.loads(b"".join(response.streaming_content))
     assert response["Content-Disposition"].startswith('attachment; filename="chatmemory-export-')
-    assert (payload["format"], payload["format_version"]) == ("chatmemory.conversations", 1)
-    exported = {c["session_id"]: c for c in payload["conversations"]}
+    # one format: a JSON array of the chatmemory.session documents `export_session` writes
+    assert {(d["format"], d["format_version"]) for d in payload} == {("chatmemory.session", 1)}
+    exported = {d["session"]["id"]: d for d in payload}
     assert set(exported) == {str(s.pk) for s in sessions}
     first = exported[str(sessions[0].pk)]
-    assert first["metadata"] == {"channel": "web"} and first["owner"] == sessions[0].owner.username
+    assert first["session"]["metadata"] == {"channel": "web"}
+    assert first["session"]["owner"] == sessions[0].owner.username
     first_three = (HumanMessage("question 0.0"), AIMessage("answer 0.1"), HumanMessage("question 0.2"))
     expected = [message_to_dict(m) for m in first_three]
-    assert first["messages"] == expected
+    assert [m["message"] for m in first["messages"]] == expected
     entry = AuditLogEntry.objects.get(action="export")
     assert (entry.sessions, entry.messages, entry.user.username) == (3, 9, "stella")
 
 
 def test_bulk_delete_confirms_with_a_summary_then_deletes_through_the_service(staff_client, monkeypatch):
     calls = []
-    original = services.session_delete
-    monkeypatch.setattr(services, "session_delete", lambda **kw: calls.append(kw) or original(**kw))
+    original = session_delete
+    monkeypatch.setattr(admin_sessions, "session_delete", lambda **kw: calls.append(kw) or original(**kw))
     doomed = make_sessions(2, messages=30)
     kept = make_sessions(1)[0]
     ids = [str(s.pk) for s in doomed]
@@ -193,8 +198,8 @@ def test_bulk_delete_confirms_with_a_summary_then_deletes_through_the_service(st
 
 def test_single_delete_goes_through_the_service(staff_client, monkeypatch):
     calls = []
-    original = services.session_delete
-    monkeypatch.setattr(services, "session_delete", lambda **kw: calls.append(kw) or original(**kw))
+    original = session_delete
+    monkeypatch.setattr(admin_sessions, "session_delete", lambda **kw: calls.append(kw) or original(**kw))
     session = make_sessions(1)[0]
     url = reverse("admin:sessions_app_chatsession_delete", args=[session.pk])
     assert "Messages: 2" in staff_client.get(url).content.decode()

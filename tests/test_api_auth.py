@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from sessions_app import services
+from sessions_app.accounts.tokens import api_token_create, api_token_revoke
 from sessions_app.models import ChatSession
 
 from .api_fixtures import ApiClient
@@ -80,8 +80,8 @@ def test_token_caller_needs_no_csrf_even_with_csrf_enforced(owner, owner_token):
 
 
 def test_revoking_a_token_locks_its_caller_out_at_once(owner, chat_session):
-    token, plaintext = services.api_token_create(user=owner, name="bot")
+    token, plaintext = api_token_create(user=owner, name="bot")
     api = ApiClient(plaintext)
     assert api.get(f"/api/sessions/{chat_session.pk}").status_code == 200
-    services.api_token_revoke(token=token)
+    api_token_revoke(token=token)
     assert api.get(f"/api/sessions/{chat_session.pk}").status_code == 401

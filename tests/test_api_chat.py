@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from sessions_app import services
+from sessions_app.conversations.sessions import session_archive
 from sessions_app.models import ChatMessage
 
 from .live_server_utils import free_port
@@ -44,7 +44,7 @@ def test_chat_on_another_users_session_is_404_and_stores_nothing(other_api, chat
 
 
 def test_chat_on_archived_session_is_409(owner_api, chat_session):
-    services.session_archive(session=chat_session)
+    session_archive(session=chat_session)
     response = owner_api.post(_url(chat_session), {"message": "hi"})
     assert response.status_code == 409
     assert response.json()["error"] == "archived"
@@ -86,7 +86,7 @@ def test_model_failure_is_503_and_stores_nothing(owner_api, chat_session, settin
     settings.CHATMEMORY_MODEL_TIMEOUT = 2
     response = owner_api.post(_url(chat_session), {"message": "hello?"})
     assert response.status_code == 503
-    assert response.json()["error"] == "unavailable"
+    assert response.json()["error"] == "model_error"  # the same code as the browser stream
     assert not ChatMessage.objects.exists()
     chat_session.refresh_from_db()
     assert chat_session.last_seq == 0

@@ -54,7 +54,7 @@ def test_model_failure_mid_stream_is_an_error_event_and_stores_nothing(owner_api
     settings.CHATMEMORY_MODEL_TIMEOUT = 2
     response = owner_api.post(f"/api/sessions/{chat_session.pk}/chat", {"message": "hello?"}, headers=SSE)
     events = parse_sse(b"".join(response.streaming_content).decode())
-    assert events[-1][0] == "error" and events[-1][1]["error"] == "unavailable"
+    assert events[-1][0] == "error" and events[-1][1]["error"] == "model_error"
     assert not ChatMessage.objects.exists()
 
 

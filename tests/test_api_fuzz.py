@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from sessions_app import services
+from sessions_app.accounts.tokens import api_token_create
+from sessions_app.conversations.sessions import session_create
 
 from .factories import UserFactory
 from .live_server_utils import ROOT, gunicorn, server_env_for_test_db
@@ -38,8 +39,8 @@ def test_schemathesis_finds_no_server_errors_and_no_schema_violations(tmp_path: 
     examples = int(os.environ.get("CHATMEMORY_FUZZ_EXAMPLES", "3"))
     phases = os.environ.get("CHATMEMORY_FUZZ_PHASES", "examples,fuzzing,stateful")
     user = UserFactory(username="fuzzer")
-    _token, plaintext = services.api_token_create(user=user, name="schemathesis")
-    services.session_create(owner=user, title="seed session")
+    _token, plaintext = api_token_create(user=user, name="schemathesis")
+    session_create(owner=user, title="seed session")
     report = tmp_path / "report.json"
     with gunicorn(server_env_for_test_db({"CHATMEMORY_CHAT_RATE_LIMIT": "0"})) as base:
         command = [

@@ -4,14 +4,15 @@ from __future__ import annotations
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
-from sessions_app import services
+from sessions_app.conversations.messages import messages_append
+from sessions_app.conversations.sessions import session_archive
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def ten_messages(chat_session):
-    services.messages_append(
+    messages_append(
         session_id=chat_session.pk,
         messages=[HumanMessage(content=f"m{i}") if i % 2 == 0 else AIMessage(content=f"m{i}") for i in range(1, 11)],
     )
@@ -70,7 +71,7 @@ def test_clear_deletes_messages_keeps_session_and_seq(owner_api, ten_messages):
 
 
 def test_clear_on_archived_session_is_409_and_keeps_messages(owner_api, ten_messages):
-    services.session_archive(session=ten_messages)
+    session_archive(session=ten_messages)
     response = owner_api.delete(_url(ten_messages))
     assert response.status_code == 409
     assert len(owner_api.get(_url(ten_messages)).json()["items"]) == 10

@@ -13,12 +13,12 @@ import limits.storage.redis
 import pytest
 from django.conf import settings as django_settings
 
-from sessions_app import ratelimit
+from sessions_app.conversations import ratelimit
+from sessions_app.conversations.ratelimit import chat_rate_limit_retry_after
+from sessions_app.conversations.sessions import session_create
 from sessions_app.models import ChatMessage
-from sessions_app.ratelimit import chat_rate_limit_retry_after
 
-from .cache_fixtures import child_env
-from .live_server_utils import free_port
+from .live_server_utils import child_env, free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -69,9 +69,8 @@ def test_third_turn_in_the_window_is_429_with_retry_after(owner_api, chat_sessio
 
 
 def test_limit_is_per_user(owner_api, other_api, owner, other_user, limit_two):
-    from sessions_app import services
 
-    mine, theirs = services.session_create(owner=owner), services.session_create(owner=other_user)
+    mine, theirs = session_create(owner=owner), session_create(owner=other_user)
     for _ in range(2):
         owner_api.post(f"/api/sessions/{mine.pk}/chat", {"message": "x"})
     assert owner_api.post(f"/api/sessions/{mine.pk}/chat", {"message": "x"}).status_code == 429
@@ -140,7 +139,7 @@ def test_processes_share_one_count_in_redis(limit_two, settings):
     assert chat_rate_limit_retry_after(user_id=42) is None
     script = (
         "import django; django.setup()\n"
-        "from sessions_app.ratelimit import chat_rate_limit_retry_after as hit\n"
+        "from sessions_app.conversations.ratelimit import chat_rate_limit_retry_after as hit\n"
         "import json; print(json.dumps([hit(user_id=42) for _ in range(3)]))\n"
     )
     env = child_env(CHATMEMORY_CHAT_RATE_LIMIT="4", CHATMEMORY_CHAT_RATE_WINDOW="60")

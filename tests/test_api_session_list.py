@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from sessions_app import services
+from sessions_app.accounts.tokens import api_token_create
+from sessions_app.conversations.sessions import session_archive, session_create
 from sessions_app.models import ChatSession
 
 from .api_fixtures import ApiClient
@@ -18,7 +19,7 @@ def _make(owner, n: int, **kw) -> list[ChatSession]:
     base = timezone.now() - timedelta(hours=1)
     made = []
     for i in range(n):
-        s = services.session_create(owner=owner, title=f"s{i}", **kw)
+        s = session_create(owner=owner, title=f"s{i}", **kw)
         ChatSession.objects.filter(pk=s.pk).update(last_active_at=base + timedelta(seconds=i))
         made.append(s)
     return made
@@ -67,8 +68,8 @@ def test_page_query_count_does_not_grow_with_depth(owner_api, owner, django_asse
 
 def test_filters_by_status_tenant_and_updated_since(owner_api, owner):
     old = _make(owner, 2, tenant="acme")
-    fresh = services.session_create(owner=owner, tenant="globex")
-    services.session_archive(session=old[0])
+    fresh = session_create(owner=owner, tenant="globex")
+    session_archive(session=old[0])
     assert {i["session_id"] for i in owner_api.get("/api/sessions", {"status": "archived"}).json()["items"]} == {
         str(old[0].pk)
     }
@@ -83,7 +84,7 @@ def test_filters_by_status_tenant_and_updated_since(owner_api, owner):
 def test_tenant_bound_token_lists_only_its_tenant_even_when_asking_for_another(owner):
     _make(owner, 2, tenant="acme")
     globex = _make(owner, 1, tenant="globex")
-    acme_api = ApiClient(services.api_token_create(user=owner, name="acme", tenant="acme")[1])
+    acme_api = ApiClient(api_token_create(user=owner, name="acme", tenant="acme")[1])
     assert {i["tenant"] for i in acme_api.get("/api/sessions").json()["items"]} == {"acme"}
     assert acme_api.get("/api/sessions", {"tenant": "globex"}).json()["items"] == []
     assert str(globex[0].pk) not in str(acme_api.get("/api/sessions", {"limit": 100}).json())

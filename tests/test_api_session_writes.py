@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from sessions_app import services
+from sessions_app.conversations.messages import messages_append
 from sessions_app.models import ChatMessage, ChatSession
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +74,7 @@ def test_put_ttl_rejects_negative_absurd_and_malformed(owner_api, chat_session, 
      ("get", "/messages", None), ("delete", "/messages", None)],
 )
 def test_every_session_endpoint_is_404_for_another_user(other_api, chat_session, method, suffix, body):
-    services.messages_append(session_id=chat_session.pk, messages=[])  # no-op; keeps the session untouched
+    messages_append(session_id=chat_session.pk, messages=[])  # no-op; keeps the session untouched
     url = f"/api/sessions/{chat_session.pk}{suffix}"
     response = getattr(other_api, method)(url, body) if body is not None else getattr(other_api, method)(url)
     assert response.status_code == 404, (method, suffix, response.content)

@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 
-from sessions_app import services
+from sessions_app.accounts.tokens import api_token_create
+from sessions_app.conversations.sessions import session_create
 from sessions_app.models import ChatSession
 
 from .api_fixtures import ApiClient
@@ -121,7 +122,7 @@ def test_request_body_over_the_limit_is_413(owner_api, settings):
 class TestTenantBoundToken:
     @pytest.fixture
     def acme_api(self, owner) -> ApiClient:
-        return ApiClient(services.api_token_create(user=owner, name="acme bot", tenant="acme")[1])
+        return ApiClient(api_token_create(user=owner, name="acme bot", tenant="acme")[1])
 
     def test_creates_sessions_in_its_tenant_by_default(self, acme_api):
         body = acme_api.post("/api/sessions", {"title": "t"}).json()
@@ -134,17 +135,17 @@ class TestTenantBoundToken:
         assert not ChatSession.objects.exists()
 
     def test_does_not_see_the_same_users_other_tenants(self, acme_api, owner):
-        mine = services.session_create(owner=owner, tenant="acme")
-        globex = services.session_create(owner=owner, tenant="globex")
-        untenanted = services.session_create(owner=owner)
+        mine = session_create(owner=owner, tenant="acme")
+        globex = session_create(owner=owner, tenant="globex")
+        untenanted = session_create(owner=owner)
         assert acme_api.get(f"/api/sessions/{mine.pk}").status_code == 200
         assert acme_api.get(f"/api/sessions/{globex.pk}").status_code == 404
         assert acme_api.get(f"/api/sessions/{untenanted.pk}").status_code == 404
 
     def test_unbound_token_sees_every_tenant_of_its_user(self, owner_api, owner):
-        globex = services.session_create(owner=owner, tenant="globex")
+        globex = session_create(owner=owner, tenant="globex")
         assert owner_api.get(f"/api/sessions/{globex.pk}").status_code == 200
 
     def test_same_tenant_name_never_crosses_users(self, acme_api, other_user):
-        theirs = services.session_create(owner=other_user, tenant="acme")
+        theirs = session_create(owner=other_user, tenant="acme")
         assert acme_api.get(f"/api/sessions/{theirs.pk}").status_code == 404

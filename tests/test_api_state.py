@@ -6,7 +6,8 @@ import json
 import jsonpatch
 import pytest
 
-from sessions_app import services
+from sessions_app.conversations.sessions import session_archive
+from sessions_app.governance.state import state_save
 from sessions_app.models import SessionState
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,7 @@ def test_deeply_nested_state_is_422(owner_api, chat_session):
 
 
 def test_archived_session_refuses_state_writes(owner_api, chat_session):
-    services.session_archive(session=chat_session)
+    session_archive(session=chat_session)
     assert owner_api.post(_url(chat_session), {"state": 1}).status_code == 409
 
 
@@ -69,7 +70,7 @@ def test_archived_session_refuses_state_writes(owner_api, chat_session):
     ("post", "/rollback", {"version": 1}), ("get", "/diff?a=1&b=1", None),
 ])
 def test_another_users_state_is_404(other_api, chat_session, method, suffix, body):
-    services.state_save(session_id=chat_session.pk, state={"secret": True})
+    state_save(session_id=chat_session.pk, state={"secret": True})
     url = _url(chat_session, suffix)
     response = getattr(other_api, method)(url, body) if body is not None else getattr(other_api, method)(url)
     assert response.status_code == 404

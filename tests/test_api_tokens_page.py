@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from sessions_app import services
+from sessions_app.accounts.tokens import api_token_create
 from sessions_app.models import ApiToken
 
 from .api_fixtures import ApiClient
@@ -43,7 +43,7 @@ def test_invalid_form_creates_nothing(owner_client):
 
 
 def test_revoke_own_token(owner_client, owner, chat_session):
-    token, plaintext = services.api_token_create(user=owner, name="bot")
+    token, plaintext = api_token_create(user=owner, name="bot")
     response = owner_client.post(reverse("api_token_revoke", kwargs={"token_id": token.pk}))
     assert response.status_code == 302
     assert ApiToken.objects.get(pk=token.pk).is_revoked
@@ -53,7 +53,7 @@ def test_revoke_own_token(owner_client, owner, chat_session):
 
 
 def test_cannot_see_or_revoke_another_users_token(other_client, owner):
-    token, _ = services.api_token_create(user=owner, name="olivia-secret-bot")
+    token, _ = api_token_create(user=owner, name="olivia-secret-bot")
     assert "olivia-secret-bot" not in other_client.get(reverse("api_token_list")).content.decode()
     response = other_client.post(reverse("api_token_revoke", kwargs={"token_id": token.pk}))
     assert response.status_code == 404
@@ -61,7 +61,7 @@ def test_cannot_see_or_revoke_another_users_token(other_client, owner):
 
 
 def test_revoke_needs_post_and_csrf(owner):
-    token, _ = services.api_token_create(user=owner, name="bot")
+    token, _ = api_token_create(user=owner, name="bot")
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(owner)
     assert browser.get(reverse("api_token_revoke", kwargs={"token_id": token.pk})).status_code == 405
@@ -73,7 +73,7 @@ def test_revoke_needs_post_and_csrf(owner):
 
 class TestAdmin:
     def test_changelist_shows_prefix_never_hash(self, admin_client, owner):
-        token, plaintext = services.api_token_create(user=owner, name="listed bot")
+        token, plaintext = api_token_create(user=owner, name="listed bot")
         html = admin_client.get(reverse("admin:sessions_app_apitoken_changelist")).content.decode()
         assert "listed bot" in html and token.prefix in html
         assert token.secret_hash not in html and plaintext not in html
@@ -84,8 +84,8 @@ class TestAdmin:
         assert admin_client.get(reverse("admin:sessions_app_apitoken_add")).status_code == 403
 
     def test_revoke_action(self, admin_client, owner):
-        a, _ = services.api_token_create(user=owner, name="a")
-        b, _ = services.api_token_create(user=owner, name="b")
+        a, _ = api_token_create(user=owner, name="a")
+        b, _ = api_token_create(user=owner, name="b")
         response = admin_client.post(
             reverse("admin:sessions_app_apitoken_changelist"),
             {"action": "revoke_tokens", "_selected_action": [a.pk, b.pk]},

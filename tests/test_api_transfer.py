@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from sessions_app import services
+from sessions_app.governance.state import state_save
 from sessions_app.models import ChatMessage, ChatSession
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ def _export(api, session) -> dict:
 
 def test_export_then_import_round_trips_as_a_new_session_of_the_caller(owner_api, owner, chat_session):
     owner_api.post(f"/api/sessions/{chat_session.pk}/chat", {"message": "remember me"})
-    services.state_save(session_id=chat_session.pk, state={"k": 1})
+    state_save(session_id=chat_session.pk, state={"k": 1})
     document = _export(owner_api, chat_session)
     assert document["format"] == "chatmemory.session" and len(document["messages"]) == 2
     response = owner_api.post("/api/sessions/import", document)

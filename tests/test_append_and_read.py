@@ -9,7 +9,8 @@ from django.db import transaction
 from langchain_core.messages import AIMessage, HumanMessage
 
 from sessions_app import cache
-from sessions_app.history import DjangoChatMessageHistory
+from sessions_app.cache.registry import current_store
+from sessions_app.conversations.history import DjangoChatMessageHistory
 
 pytestmark = pytest.mark.django_db(transaction=True)  # autocommit, as in a request
 
@@ -74,7 +75,7 @@ def test_inside_a_transaction_it_reads_its_own_uncommitted_writes(warm):
 
 
 def test_a_cache_failure_falls_back_to_the_database_and_is_not_stale(warm, monkeypatch, caplog):
-    store = cache._store()
+    store = current_store()
 
     def broken(*args, **kwargs):
         raise ConnectionError("cache down")

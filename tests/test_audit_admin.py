@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions_app import services
+from sessions_app.conversations.sessions import session_archive, session_delete
+from sessions_app.governance.audit import audit_record
 from sessions_app.models import AuditLogEntry
 
 from .lifecycle_fixtures import make_session
@@ -19,9 +20,9 @@ pytestmark = pytest.mark.django_db
 def entries(owner, staff_user):
     a = make_session(owner, turns=1)
     b = make_session(owner, turns=1)
-    services.session_archive(session=a, actor=staff_user)
-    services.session_delete(session_id=b.pk, actor="command:apply_retention")
-    old = services.audit_record(action="export", actor="command:export_session", session_id=a.pk)
+    session_archive(session=a, actor=staff_user)
+    session_delete(session_id=b.pk, actor="command:apply_retention")
+    old = audit_record(action="export", actor="command:export_session", session_id=a.pk)
     AuditLogEntry.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=30))
     return a, b
 

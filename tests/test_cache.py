@@ -9,11 +9,20 @@ import pytest
 from django.contrib.auth import get_user_model
 from langchain_core.messages import AIMessage, HumanMessage
 
-from sessions_app import cache, services
-from sessions_app.chat import ChatTurn
+from sessions_app import cache
+from sessions_app.conversations.chat import ChatTurn
+from sessions_app.conversations.history import DjangoChatMessageHistory
+from sessions_app.conversations.llm import OfflineChatModel
+from sessions_app.conversations.messages import messages_append, messages_clear
+from sessions_app.conversations.sessions import (
+    session_archive,
+    session_create,
+    session_delete,
+    session_rename,
+    session_set_cache_ttl,
+    session_unarchive,
+)
 from sessions_app.exceptions import InvalidInput, SessionNotFound, SessionReadOnly
-from sessions_app.history import DjangoChatMessageHistory
-from sessions_app.llm import OfflineChatModel
 from sessions_app.models import ChatMessage, ChatSession
 
 from .factories import ChatSessionFactory
@@ -84,10 +93,10 @@ def test_a_lost_cache_update_is_a_miss_not_a_stale_window(chat_session, committe
     add_turns(chat_session, committed, 0, 2)
     history.get_recent_messages(10)
     # A writer's cache update for seqs 5-6 is lost (its process died after the commit) ...
-    services.messages_append(session_id=chat_session.pk, messages=turn(2))
+    messages_append(session_id=chat_session.pk, messages=turn(2))
     # ... and the next writer's update lands: seqs 7-8 but a hole at 5-6.
     with committed():
-        services.messages_append(session_id=chat_session.pk, messages=turn(3))
+        messages_append(session_id=chat_session.pk, messages=turn(3))
     with django_assert_num_queries(1):  # the hole is detected: a miss, read from the database
         assert contents(history.get_recent_messages(4)) == ["question 2", "answer 2", "question 3", "answer 3"]
     with django_assert_num_queries(0):  # and repopulated
@@ -99,7 +108,7 @@ def test_a_slow_reader_cannot_write_back_what_a_clear_removed(chat_session, comm
     before = cache.read_window(chat_session.pk, 10)  # a reader takes the epoch ...
     rows = list(ChatMessage.objects.filter(session=chat_session).order_by("seq").values_list("seq", "message"))
     with committed():
-        services.messages_clear(session_id=chat_session.pk)  # ... a clear commits and evicts ...
+        messages_clear(session_id=chat_session.pk)  # ... a clear commits and evicts ...
     cache.fill_window(chat_session.pk, epoch=before.epoch, session=chat_session, records=rows)  # ... too late
     assert cache.read_window(chat_session.pk, 10).records is None
     assert DjangoChatMessageHistory(chat_session.pk).get_recent_messages(10) == []
@@ -116,17 +125,17 @@ def test_every_lifecycle_service_evicts(action, chat_session, committed, owner):
     assert history.cache_ttl_remaining is not None
     if action == "unarchive":
         with committed():
-            services.session_archive(session=chat_session)
+            session_archive(session=chat_session)
         history.get_recent_messages(10)
         assert history.cache_ttl_remaining is not None
     with committed():
         {
-            "clear": lambda: services.messages_clear(session_id=chat_session.pk),
-            "archive": lambda: services.session_archive(session=chat_session),
-            "unarchive": lambda: services.session_unarchive(session=chat_session),
-            "delete": lambda: services.session_delete(session_id=chat_session.pk),
-            "rename": lambda: services.session_rename(session=chat_session, title="Renamed"),
-            "set_ttl": lambda: services.session_set_cache_ttl(session=chat_session, seconds=120),
+            "clear": lambda: messages_clear(session_id=chat_session.pk),
+            "archive": lambda: session_archive(session=chat_session),
+            "unarchive": lambda: session_unarchive(session=chat_session),
+            "delete": lambda: session_delete(session_id=chat_session.pk),
+            "rename": lambda: session_rename(session=chat_session, title="Renamed"),
+            "set_ttl": lambda: session_set_cache_ttl(session=chat_session, seconds=120),
         }[action]()
     assert history.cache_ttl_remaining is None
     assert cache.read_meta(chat_session.pk) is None
@@ -147,7 +156,7 @@ def test_every_lifecycle_service_evicts(action, chat_session, committed, owner):
 
 def test_archived_warm_session_refuses_a_turn(chat_session, committed, owner):
     with committed():
-        services.session_archive(session=chat_session)
+        session_archive(session=chat_session)
     DjangoChatMessageHistory(chat_session.pk, user=owner).get_recent_messages(5)
     history = DjangoChatMessageHistory(chat_session.pk, user=owner)  # from the cache
     with pytest.raises(SessionReadOnly):
@@ -175,15 +184,15 @@ def test_ttl_default_per_session_override_and_minimum(chat_session, committed):
     history.get_recent_messages(5)
     assert 1790 <= history.cache_ttl_remaining <= 1800
     with pytest.raises(InvalidInput):
-        services.session_set_cache_ttl(session=chat_session, seconds=59)
+        session_set_cache_ttl(session=chat_session, seconds=59)
     with committed():
-        services.session_set_cache_ttl(session=chat_session, seconds=60)
+        session_set_cache_ttl(session=chat_session, seconds=60)
     assert ChatSession.objects.get(pk=chat_session.pk).cache_ttl == 60
     history = DjangoChatMessageHistory(chat_session.pk)
     history.get_recent_messages(5)
     assert 50 <= history.cache_ttl_remaining <= 60
     with pytest.raises(InvalidInput):
-        services.session_create(owner=chat_session.owner, cache_ttl=30)
+        session_create(owner=chat_session.owner, cache_ttl=30)
 
 
 def test_uncached_history_never_touches_the_cache(chat_session, committed, django_assert_num_queries):

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from sessions_app import cache
-from sessions_app.history import DjangoChatMessageHistory
+from sessions_app.conversations.history import DjangoChatMessageHistory
 from sessions_app.models import ChatSession
 
 pytestmark = pytest.mark.django_db

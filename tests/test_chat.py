@@ -10,11 +10,11 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
-from sessions_app import services
-from sessions_app.chat import ChatTurn, build_context
+from sessions_app.conversations.chat import ChatTurn, build_context
+from sessions_app.conversations.history import DjangoChatMessageHistory
+from sessions_app.conversations.llm import OfflineChatModel
+from sessions_app.conversations.sessions import session_archive
 from sessions_app.exceptions import InvalidInput, SessionReadOnly
-from sessions_app.history import DjangoChatMessageHistory
-from sessions_app.llm import OfflineChatModel
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +128,7 @@ def test_bad_input_is_rejected_before_the_model(history, settings, text, message
 
 
 def test_archived_conversation_is_read_only(history, chat_session):
-    services.session_archive(session=chat_session)
+    session_archive(session=chat_session)
     archived = DjangoChatMessageHistory(chat_session.pk)
     with pytest.raises(SessionReadOnly):
         ChatTurn(history=archived, text="hello")

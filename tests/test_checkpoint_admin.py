@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from langchain_core.messages import HumanMessage
 
-from sessions_app import selectors
+from sessions_app.checkpoint import selectors
 from sessions_app.models import Checkpoint, CheckpointThread
 
 from .checkpoint_graphs import build_approval, build_pipeline

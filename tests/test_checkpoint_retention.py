@@ -12,8 +12,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from langchain_core.messages import HumanMessage
 
-from sessions_app import services
 from sessions_app.checkpoint import DjangoSaver
+from sessions_app.checkpoint.services import checkpoints_prune, thread_copy, thread_fork
 from sessions_app.exceptions import InvalidInput
 from sessions_app.models import Checkpoint, CheckpointBlob, CheckpointWrite
 from sessions_app.tasks import prune_checkpoints
@@ -74,12 +74,12 @@ def test_dry_run_and_older_than_delete_nothing_recent(saver: DjangoSaver) -> Non
     assert "Would delete 7 checkpoints" in out.getvalue()
     assert _counts(thread_id) == before
 
-    assert services.checkpoints_prune(keep=1, older_than_days=1).checkpoints == 0
+    assert checkpoints_prune(keep=1, older_than_days=1).checkpoints == 0
     assert _counts(thread_id) == before
     # Age the three oldest checkpoints: only those are past the cutoff.
     oldest = Checkpoint.objects.filter(thread_id=thread_id).order_by("checkpoint_id")[:3]
     Checkpoint.objects.filter(pk__in=[c.pk for c in oldest]).update(created_at=timezone.now() - timedelta(days=40))
-    result = services.checkpoints_prune(keep=1, older_than_days=30)
+    result = checkpoints_prune(keep=1, older_than_days=30)
     assert (result.threads, result.checkpoints) == (1, 3)
     assert Checkpoint.objects.filter(thread_id=thread_id).count() == 5
 
@@ -88,7 +88,7 @@ def test_bad_arguments_are_reported_not_crashes() -> None:
     with pytest.raises(CommandError, match="keep must be an integer of at least 1"):
         call_command("prune_checkpoints", "--keep", "0", stdout=io.StringIO(), stderr=io.StringIO())
     with pytest.raises(InvalidInput):
-        services.checkpoints_prune(keep=1, older_than_days=-1)
+        checkpoints_prune(keep=1, older_than_days=-1)
 
 
 def test_celery_task_calls_the_same_service(saver: DjangoSaver) -> None:
@@ -105,7 +105,7 @@ def test_delta_channel_threads_are_skipped_by_retention_and_refused_by_prune(sav
         graph.invoke({"items": [], "count": 0}, config)
     thread_id = config["configurable"]["thread_id"]
     before = _counts(thread_id)
-    result = services.checkpoints_prune(keep=1)
+    result = checkpoints_prune(keep=1)
     assert result.skipped_delta_threads == [thread_id]
     with pytest.raises(NotImplementedError, match="DeltaChannel"):
         saver.prune([thread_id], strategy="keep_latest")
@@ -116,15 +116,15 @@ def test_delta_channel_threads_are_skipped_by_retention_and_refused_by_prune(sav
 def test_copy_and_fork_a_thread(saver: DjangoSaver) -> None:
     graph, config = _thread(saver, 2)
     thread_id = config["configurable"]["thread_id"]
-    copy_id = services.thread_copy(source_thread_id=thread_id)
+    copy_id = thread_copy(source_thread_id=thread_id)
     copy_config = {"configurable": {"thread_id": copy_id}}
     assert graph.get_state(copy_config).values == graph.get_state(config).values
     assert _counts(copy_id) == _counts(thread_id)
     with pytest.raises(InvalidInput, match="already exists"):
-        services.thread_copy(source_thread_id=thread_id, target_thread_id=copy_id)
+        thread_copy(source_thread_id=thread_id, target_thread_id=copy_id)
 
     first_turn_done = [h for h in graph.get_state_history(config) if h.metadata["step"] == 2][0]
-    fork_id = services.thread_fork(
+    fork_id = thread_fork(
         thread_id=thread_id, checkpoint_id=first_turn_done.config["configurable"]["checkpoint_id"]
     )
     fork_config = {"configurable": {"thread_id": fork_id}}
@@ -134,4 +134,4 @@ def test_copy_and_fork_a_thread(saver: DjangoSaver) -> None:
     assert messages_as_text(graph.get_state(fork_config).values["messages"])[-1] == "ai:reviewed (5 messages)"
     assert len(graph.get_state(config).values["messages"]) == 6  # the original is untouched
     with pytest.raises(InvalidInput, match="no checkpoint"):
-        services.thread_fork(thread_id=thread_id, checkpoint_id="nope")
+        thread_fork(thread_id=thread_id, checkpoint_id="nope")

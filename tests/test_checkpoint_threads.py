@@ -11,9 +11,9 @@ from django.db.models import Count, Max, Min
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.base import empty_checkpoint
 
-from sessions_app import services
 from sessions_app.checkpoint import DjangoSaver
 from sessions_app.checkpoint.maintenance import refresh_threads
+from sessions_app.checkpoint.services import thread_fork, thread_prune
 from sessions_app.models import Checkpoint, CheckpointThread
 
 from .checkpoint_graphs import build_pipeline
@@ -82,7 +82,7 @@ def test_graph_copy_fork_prune_delete_for_runs_and_delete_keep_it_equal(saver: D
     saver.copy_thread(source, "copy")
     assert summary() == aggregate()
     past = next(h for h in graph.get_state_history(config) if h.metadata["step"] == 2)
-    forked = services.thread_fork(thread_id=source, checkpoint_id=past.config["configurable"]["checkpoint_id"])
+    forked = thread_fork(thread_id=source, checkpoint_id=past.config["configurable"]["checkpoint_id"])
     assert summary() == aggregate()
     assert CheckpointThread.objects.get(thread_id=forked).latest_step == 2
 
@@ -96,7 +96,7 @@ def test_graph_copy_fork_prune_delete_for_runs_and_delete_keep_it_equal(saver: D
     saver.prune([source], strategy="keep_latest")
     assert summary() == aggregate()
     assert CheckpointThread.objects.get(thread_id=source).checkpoints == 1
-    services.thread_prune(thread_id="copy", keep=2)
+    thread_prune(thread_id="copy", keep=2)
     assert summary() == aggregate()
 
     saver.delete_thread("copy")

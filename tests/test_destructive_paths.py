@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sessions_app import cache, tasks
-from sessions_app.history import DjangoChatMessageHistory
+from sessions_app.conversations.history import DjangoChatMessageHistory
 from sessions_app.models import AuditLogEntry, ChatSession
 
 from .lifecycle_fixtures import make_session

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from sessions_app import services
+from sessions_app.accounts.tokens import api_token_create
 from sessions_app.models import ApiToken, AuditLogEntry, ChatMessage, ChatSession, Checkpoint, SessionState
 
 from .lifecycle_fixtures import make_session, put_checkpoint
@@ -40,8 +40,8 @@ def test_command_erases_everything_of_that_user_only(owner, other_user, capsys):
     kept = make_session(other_user, turns=1, states=1)
     put_checkpoint(first)
     put_checkpoint(kept)
-    services.api_token_create(user=owner, name="laptop")
-    services.api_token_create(user=other_user, name="phone")
+    api_token_create(user=owner, name="laptop")
+    api_token_create(user=other_user, name="phone")
     user_id = owner.pk
     call_command("erase_user", "olivia")
     assert "Erased user 'olivia'" in capsys.readouterr().out

@@ -11,15 +11,15 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from sessions_app import cache
-from sessions_app.chat import ChatTurn
-from sessions_app.history import DjangoChatMessageHistory
-from sessions_app.llm import OfflineChatModel
+from sessions_app.cache.registry import current_store
+from sessions_app.conversations.chat import ChatTurn
+from sessions_app.conversations.history import DjangoChatMessageHistory
+from sessions_app.conversations.llm import OfflineChatModel
 from sessions_app.models import ChatMessage, ChatSession
 
-from .cache_fixtures import RedisProcess
 from .factories import ChatSessionFactory, UserFactory
 from .live_server_utils import children_database_url
+from .redis_process import RedisProcess
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_a_lost_eviction_is_retried_when_redis_returns(redis_process, settings):
     history = DjangoChatMessageHistory(session.pk, user=owner)
     assert len(history.get_recent_messages(2)) == 2
     # Make the cache unreachable without losing its data (a network partition, a stalled Redis).
-    store = cache._store()
+    store = current_store()
     real_client = store.client
     port = redis_process.port
     try:

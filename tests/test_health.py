@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from .cache_fixtures import app_server, child_env, free_port, http
+from .live_server_utils import app_server, child_env, free_port
+from .live_server_utils import http_json as http
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ import uuid
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
-from sessions_app import services
+from sessions_app.conversations.history import DjangoChatMessageHistory
+from sessions_app.conversations.sessions import session_archive, session_delete, session_unarchive
 from sessions_app.exceptions import InvalidInput, SessionGone, SessionNotFound, SessionReadOnly
-from sessions_app.history import DjangoChatMessageHistory
 from sessions_app.models import ChatMessage, ChatSession
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +85,7 @@ def test_recent_window_is_the_tail_in_order(chat_session):
 
 def test_append_after_delete_is_gone_and_does_not_resurrect(chat_session):
     history = DjangoChatMessageHistory(chat_session.pk)
-    services.session_delete(session_id=chat_session.pk)
+    session_delete(session_id=chat_session.pk)
     with pytest.raises(SessionGone):
         history.add_messages([HumanMessage(content="too late")])
     assert not ChatSession.objects.filter(pk=chat_session.pk).exists()
@@ -94,10 +94,10 @@ def test_append_after_delete_is_gone_and_does_not_resurrect(chat_session):
 
 def test_append_to_archived_session_is_read_only(chat_session):
     history = DjangoChatMessageHistory(chat_session.pk)
-    services.session_archive(session=chat_session)
+    session_archive(session=chat_session)
     with pytest.raises(SessionReadOnly):
         history.add_messages([HumanMessage(content="nope")])
-    services.session_unarchive(session=chat_session)
+    session_unarchive(session=chat_session)
     history.add_messages([HumanMessage(content="yes")])
     assert [m.content for m in history.messages] == ["yes"]
 

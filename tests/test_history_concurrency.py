@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from langchain_core.messages import AIMessage, HumanMessage
 
-from sessions_app.history import DjangoChatMessageHistory
+from sessions_app.conversations.history import DjangoChatMessageHistory
 from sessions_app.models import ChatMessage
 
 from .factories import ChatSessionFactory, UserFactory

@@ -17,7 +17,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from sessions_app.history import DjangoChatMessageHistory
+from sessions_app.conversations.history import DjangoChatMessageHistory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,9 @@ from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.runnables import ConfigurableFieldSpec
 from langchain_core.runnables.history import RunnableWithMessageHistory
 
+from sessions_app.conversations.history import DjangoChatMessageHistory
+from sessions_app.conversations.llm import OfflineChatModel
 from sessions_app.exceptions import SessionNotFound
-from sessions_app.history import DjangoChatMessageHistory
-from sessions_app.llm import OfflineChatModel
 from sessions_app.models import ChatSession
 
 # RunnableWithMessageHistory reads the history inside RunnableParallel's worker threads, which have

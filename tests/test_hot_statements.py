@@ -6,8 +6,10 @@ import pytest
 from django.db import DatabaseError, connection
 from langchain_core.messages import AIMessage, HumanMessage
 
-from sessions_app import cache, selectors, services
-from sessions_app.history import DjangoChatMessageHistory
+from sessions_app import cache
+from sessions_app.conversations import selectors
+from sessions_app.conversations.history import DjangoChatMessageHistory
+from sessions_app.conversations.messages import messages_append
 from sessions_app.models import ChatMessage, ChatSession
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +28,7 @@ def committed(django_capture_on_commit_callbacks):
 def test_append_is_one_prepared_statement(chat_session, django_assert_num_queries):
     for i in range(2):
         with django_assert_num_queries(1) as captured:  # the hot statement is in Django's query log
-            seqs = services.messages_append(session_id=chat_session.pk, messages=pair(i))
+            seqs = messages_append(session_id=chat_session.pk, messages=pair(i))
         assert seqs == [2 * i + 1, 2 * i + 2]
     assert captured.captured_queries[0]["sql"].startswith("WITH s AS (UPDATE")
     with connection.cursor() as cursor:  # same connection: psycopg prepared it once
@@ -37,7 +39,7 @@ def test_append_is_one_prepared_statement(chat_session, django_assert_num_querie
 @pytest.mark.postgres
 def test_append_accepts_a_session_id_given_as_text(chat_session):
     # Server-side binding sends parameters typed: a str id must still reach the uuid columns.
-    assert services.messages_append(session_id=str(chat_session.pk), messages=pair(0)) == [1, 2]
+    assert messages_append(session_id=str(chat_session.pk), messages=pair(0)) == [1, 2]
     assert [m.content for m in selectors.messages_all(session_id=str(chat_session.pk))] == ["question 0", "answer 0"]
 
 
@@ -53,8 +55,8 @@ def test_full_read_keeps_order_and_every_field(chat_session):
     tool_call = {"name": "lookup", "args": {"q": "x"}, "id": "call-1", "type": "tool_call"}
     messages = [HumanMessage(content="q", id="h1"), AIMessage(content="", tool_calls=[tool_call], id="a1"),
                 AIMessage(content=[{"type": "text", "text": "list content"}], id="a2")]
-    services.messages_append(session_id=chat_session.pk, messages=messages)
-    services.messages_append(session_id=chat_session.pk, messages=pair(1))
+    messages_append(session_id=chat_session.pk, messages=messages)
+    messages_append(session_id=chat_session.pk, messages=pair(1))
     read = DjangoChatMessageHistory(chat_session.pk, cache=False).messages
     assert read[:3] == messages
     assert [m.content for m in read[3:]] == ["question 1", "answer 1"]
@@ -62,7 +64,7 @@ def test_full_read_keeps_order_and_every_field(chat_session):
 
 def test_from_session_skips_the_second_gate(chat_session, owner, committed, django_assert_num_queries):
     with committed():
-        services.messages_append(session_id=chat_session.pk, messages=pair(0))
+        messages_append(session_id=chat_session.pk, messages=pair(0))
     session = selectors.session_get_for_user(session_id=chat_session.pk, user=owner)
     with django_assert_num_queries(0):
         history = DjangoChatMessageHistory.from_session(session)
@@ -96,11 +98,11 @@ def test_no_redundant_foreign_key_indexes():
 
 @pytest.mark.postgres
 def test_a_batch_too_big_for_one_statement_is_still_atomic(chat_session):
-    from sessions_app.services.messages import ONE_STATEMENT_MAX
+    from sessions_app.conversations.messages import ONE_STATEMENT_MAX
 
     big = [HumanMessage(content=f"m{i}") for i in range(ONE_STATEMENT_MAX + 1)]
-    assert services.messages_append(session_id=chat_session.pk, messages=big) == list(range(1, len(big) + 1))
-    assert services.messages_append(session_id=chat_session.pk, messages=pair(0)) == [len(big) + 1, len(big) + 2]
+    assert messages_append(session_id=chat_session.pk, messages=big) == list(range(1, len(big) + 1))
+    assert messages_append(session_id=chat_session.pk, messages=pair(0)) == [len(big) + 1, len(big) + 2]
     chat_session.refresh_from_db()
     assert chat_session.message_count == chat_session.last_seq == len(big) + 2
 
@@ -109,7 +111,7 @@ def test_a_batch_too_big_for_one_statement_is_still_atomic(chat_session):
 def test_gc_is_paused_for_a_bulk_build_and_restored(enabled_before):
     import gc
 
-    from sessions_app.serialization import GC_PAUSE_MIN_RECORDS, from_records, gc_paused, to_record
+    from sessions_app.conversations.serialization import GC_PAUSE_MIN_RECORDS, from_records, gc_paused, to_record
 
     records = [to_record(m) for m in pair(0)] * (GC_PAUSE_MIN_RECORDS // 2 + 1)
     (gc.enable if enabled_before else gc.disable)()

@@ -1,4 +1,4 @@
-"""``import_conversations`` and ``services.conversations_import``: bulk, idempotent, all or nothing."""
+"""``import_conversations`` and ``conversations_import``: bulk, idempotent, all or nothing."""
 from __future__ import annotations
 
 from io import StringIO
@@ -9,12 +9,12 @@ from django.core.management import CommandError, call_command
 from django.db import DataError
 from langchain_core.messages import AIMessage, HumanMessage, message_to_dict
 
-from sessions_app import services
+from sessions_app.conversations.history import DjangoChatMessageHistory
+from sessions_app.conversations.messages import messages_append
 from sessions_app.exceptions import InvalidInput
-from sessions_app.history import DjangoChatMessageHistory
-from sessions_app.importers import ParsedConversation, iter_conversations
 from sessions_app.models import AuditLogEntry, ChatMessage, ChatSession
-from sessions_app.services import import_session_id
+from sessions_app.transfer.importers import ParsedConversation, iter_conversations
+from sessions_app.transfer.imports import conversations_import, import_session_id
 
 DATA = Path(__file__).parent / "data" / "import"
 pytestmark = pytest.mark.django_db
@@ -139,7 +139,7 @@ def test_progress_bar_is_drawn_on_stderr(owner):
 def test_imported_sessions_accept_new_messages_after_the_imported_ones(owner):
     run(str(DATA / "sharegpt_valid.json"), "--format", "sharegpt", "--owner", owner.username)
     session_id = import_session_id(owner_id=owner.pk, source_format="sharegpt", source_id="conv-a")
-    assert services.messages_append(session_id=session_id, messages=[HumanMessage("more")]) == [5]
+    assert messages_append(session_id=session_id, messages=[HumanMessage("more")]) == [5]
 
 
 @pytest.mark.postgres
@@ -150,15 +150,15 @@ def test_a_failing_batch_leaves_nothing_of_it(owner):
         "sharegpt", "bad", 2, "bad", [AIMessage("x", additional_kwargs={"raw": "\x00"})]
     )
     with pytest.raises(DataError):  # PostgreSQL refuses \u0000 in jsonb
-        services.conversations_import(owner=owner, conversations=[good, bad], batch_size=10)
+        conversations_import(owner=owner, conversations=[good, bad], batch_size=10)
     assert ChatSession.objects.count() == 0 and ChatMessage.objects.count() == 0
-    summary = services.conversations_import(owner=owner, conversations=[good], batch_size=10)
+    summary = conversations_import(owner=owner, conversations=[good], batch_size=10)
     assert (summary.imported, summary.messages) == (1, 1)
 
 
 def test_service_rejects_bad_batch_size(owner):
     with pytest.raises(InvalidInput, match="batch_size"):
-        services.conversations_import(owner=owner, conversations=[], batch_size=0)
+        conversations_import(owner=owner, conversations=[], batch_size=0)
 
 
 def _parse(name: str, source_format: str) -> list[ParsedConversation]:

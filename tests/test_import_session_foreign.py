@@ -1,4 +1,4 @@
-"""``import_session --format sharegpt|chatgpt``: one conversation through ``sessions_app.importers``."""
+"""``import_session --format sharegpt|chatgpt``: one conversation through ``sessions_app.transfer.importers``."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from langchain_core.messages import AIMessage, HumanMessage
 
-from sessions_app.history import DjangoChatMessageHistory
+from sessions_app.conversations.history import DjangoChatMessageHistory
 from sessions_app.models import AuditLogEntry, ChatMessage, ChatSession
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
-from sessions_app.importers import ImportFormatError, ParsedConversation, iter_conversations, parse_records
+from sessions_app.transfer.importers import ImportFormatError, ParsedConversation, iter_conversations, parse_records
 
 DATA = Path(__file__).parent / "data" / "import"
 

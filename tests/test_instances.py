@@ -13,13 +13,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 
-from sessions_app import services
-from sessions_app.history import DjangoChatMessageHistory
+from sessions_app.accounts.tokens import api_token_create
+from sessions_app.conversations.history import DjangoChatMessageHistory
+from sessions_app.conversations.sessions import session_delete
 from sessions_app.models import ChatMessage, ChatSession
 
-from .cache_fixtures import app_server, child_env, http
 from .factories import UserFactory
-from .live_server_utils import children_database_url
+from .live_server_utils import app_server, child_env, children_database_url
+from .live_server_utils import http_json as http
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +43,7 @@ def two_servers(django_db_setup):
 @pytest.fixture
 def token():
     user = UserFactory(username="loadtester")
-    _, plaintext = services.api_token_create(user=user, name="instances test")
+    _, plaintext = api_token_create(user=user, name="instances test")
     return user, {"Authorization": f"Bearer {plaintext}"}
 
 
@@ -103,7 +104,7 @@ def test_append_racing_a_delete_is_a_clear_error_and_never_resurrects(two_server
                                 body={"message": f"c{c} t{t}"}, headers=auth, timeout=60)
             statuses.append(status)
             if t == 3 and c == 0:
-                services.session_delete(session_id=sid, actor=user)
+                session_delete(session_id=sid, actor=user)
                 connection.close()
                 deleted.set()
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-from sessions_app.chat import ChatTurn
-from sessions_app.history import DjangoChatMessageHistory
-from sessions_app.llm import OfflineChatModel, get_chat_model, model_label
+from sessions_app.conversations.chat import ChatTurn
+from sessions_app.conversations.history import DjangoChatMessageHistory
+from sessions_app.conversations.llm import OfflineChatModel, get_chat_model, model_label
 
 from .openai_stub import OpenAIStubServer
 

@@ -7,9 +7,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from sessions_app import services, state
+from sessions_app.conversations.messages import messages_append
+from sessions_app.conversations.sessions import session_archive, session_unarchive
+from sessions_app.governance import state
+from sessions_app.governance.retention import keep_state_versions, retention_apply
 from sessions_app.models import AuditLogEntry, ChatMessage, ChatSession, Checkpoint, SessionState
-from sessions_app.services.retention import keep_state_versions, retention_apply
 
 from .lifecycle_fixtures import make_session, put_checkpoint
 
@@ -104,9 +106,9 @@ def test_dry_run_counts_the_same_and_changes_nothing(population):
 def test_unarchived_or_touched_sessions_are_re_checked(owner, policy):
     idle = make_session(owner, turns=1)
     _age(idle, idle_days=45)
-    services.messages_append(session_id=idle.pk, messages=[])  # no-op
-    services.session_archive(session=idle, actor=None)
-    services.session_unarchive(session=idle, actor=None)  # touches last_active_at
+    messages_append(session_id=idle.pk, messages=[])  # no-op
+    session_archive(session=idle, actor=None)
+    session_unarchive(session=idle, actor=None)  # touches last_active_at
     summary = retention_apply(actor=None)
     assert _status(idle) == "active" and summary.changed == 0
 

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern, RoutePattern
 
-from sessions_app import services
+from sessions_app.accounts.tokens import api_token_create
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def _concrete(route: str, values: dict[str, str]) -> str:
 
 
 def test_every_route_requires_login_except_the_public_ones(owner, chat_session):
-    token, _ = services.api_token_create(user=owner, name="bot")
+    token, _ = api_token_create(user=owner, name="bot")
     values = {"uuid": str(chat_session.pk), "session_id": str(chat_session.pk), "int": str(token.pk),
               "token_id": str(token.pk), "app_label": "sessions_app", "object_id": str(owner.pk),
               "content_type_id": "1", "model_name": "apitoken"}
@@ -81,7 +81,7 @@ def test_every_route_requires_login_except_the_public_ones(owner, chat_session):
 def test_openapi_document_and_docs_page_need_login_or_token(owner, client):
     assert client.get("/api/openapi.json").status_code == 401
     assert client.get("/api/docs").status_code == 401
-    _token, plaintext = services.api_token_create(user=owner, name="bot")
+    _token, plaintext = api_token_create(user=owner, name="bot")
     response = client.get("/api/openapi.json", headers={"Authorization": f"Bearer {plaintext}"})
     assert response.status_code == 200 and response.json()["openapi"].startswith("3.")
     bad_token = "Bearer cm_aaaaaaaa_" + "b" * 40

@@ -11,7 +11,9 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
-from sessions_app import services
+from sessions_app.accounts.tokens import api_token_create
+from sessions_app.conversations.sessions import session_archive, session_unarchive
+from sessions_app.governance.state import state_save
 from sessions_app.models import ChatSession
 
 from .api_fixtures import ApiClient
@@ -61,13 +63,13 @@ def test_payloads_are_inert_in_chat_list_tokens_and_admin(browser_page, live_ser
     # Control: the detector works in this browser (an unescaped payload does run and is seen).
     page.set_content(f"<div>{MESSAGE}</div>")
     page.wait_for_function("() => window.__xss >= 1")
-    _token, plaintext = services.api_token_create(user=staff_user, name=TOKEN_NAME)
+    _token, plaintext = api_token_create(user=staff_user, name=TOKEN_NAME)
     api = ApiClient(plaintext)
     session_id = api.post("/api/sessions", {"title": TITLE, "metadata": {"note": MESSAGE}}).json()["session_id"]
     assert api.post(f"/api/sessions/{session_id}/chat", {"message": MESSAGE}).status_code == 200
-    services.state_save(session_id=ChatSession.objects.get(pk=session_id).pk, state={"html": MESSAGE})
-    services.session_archive(session=ChatSession.objects.get(pk=session_id), actor=staff_user)
-    services.session_unarchive(session=ChatSession.objects.get(pk=session_id), actor=staff_user)
+    state_save(session_id=ChatSession.objects.get(pk=session_id).pk, state={"html": MESSAGE})
+    session_archive(session=ChatSession.objects.get(pk=session_id), actor=staff_user)
+    session_unarchive(session=ChatSession.objects.get(pk=session_id), actor=staff_user)
 
     page.goto(live_server.url + "/accounts/login/")
     client = Client()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from chatmemory.settings import env_bool, env_int
+from chatmemory.env import env_bool, env_int
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,8 +8,10 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from sessions_app import services, state
+from sessions_app.conversations.sessions import session_archive
 from sessions_app.exceptions import InvalidInput, SessionNotFound, SessionReadOnly
+from sessions_app.governance import state
+from sessions_app.governance.state import state_prune
 from sessions_app.models import SessionState
 
 from .factories import ChatSessionFactory, UserFactory
@@ -97,7 +99,7 @@ def test_another_users_session_is_not_found(chat_session, owner, other_user):
 
 def test_archived_session_state_is_readable_not_writable(chat_session):
     state.save_state(chat_session.pk, {"x": 1})
-    services.session_archive(session=chat_session, actor=None)
+    session_archive(session=chat_session, actor=None)
     assert state.load_state(chat_session.pk) == {"x": 1}
     with pytest.raises(SessionReadOnly):
         state.save_state(chat_session.pk, {"x": 2})
@@ -108,9 +110,9 @@ def test_archived_session_state_is_readable_not_writable(chat_session):
 def test_prune_keeps_the_newest_and_every_tagged_snapshot(chat_session):
     for i in range(1, 8):
         state.save_state(chat_session.pk, {"i": i}, tag="pinned" if i == 2 else None)
-    assert services.state_prune(session_id=chat_session.pk, keep=3) == 3  # v1, v3, v4
+    assert state_prune(session_id=chat_session.pk, keep=3) == 3  # v1, v3, v4
     assert [v["version"] for v in state.list_versions(chat_session.pk)] == [2, 5, 6, 7]
-    assert services.state_prune(session_id=chat_session.pk, keep=3) == 0
+    assert state_prune(session_id=chat_session.pk, keep=3) == 0
     assert state.save_state(chat_session.pk, {"i": 8}) == 8  # numbers are never reused
 
 

@@ -8,9 +8,10 @@ from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions_app import services, state
+from sessions_app.conversations.sessions import session_archive
+from sessions_app.governance import state
+from sessions_app.governance.stats import stats_overview
 from sessions_app.models import ChatSession
-from sessions_app.stats import stats_overview
 
 from .conftest import on_redis
 from .lifecycle_fixtures import make_session
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def population(owner, other_user):
     a = make_session(owner, turns=2, tenant="acme")
     b = make_session(owner, turns=1, tenant="acme")
-    services.session_archive(session=b, actor=None)
+    session_archive(session=b, actor=None)
     c = make_session(other_user, turns=0, expires_at=timezone.now() + dt.timedelta(days=1))
     state.save_state(a.pk, {"x": 1})
     ChatSession.objects.filter(pk=c.pk).update(created_at=timezone.now() - dt.timedelta(days=9))

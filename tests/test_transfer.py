@@ -12,11 +12,13 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage, messages_to_dict
 
-from sessions_app import services, state
-from sessions_app.history import DjangoChatMessageHistory
+from sessions_app.conversations.history import DjangoChatMessageHistory
+from sessions_app.conversations.messages import messages_append
+from sessions_app.conversations.sessions import session_archive, session_create, session_delete
+from sessions_app.governance import state
 from sessions_app.models import AuditLogEntry, ChatMessage, ChatSession, SessionState
-from sessions_app.services.transfer import SessionExists, session_export, session_import
 from sessions_app.transfer import parse_session_document
+from sessions_app.transfer.services import SessionExists, session_export, session_import
 
 pytestmark = pytest.mark.django_db
 
@@ -36,15 +38,15 @@ CONVERSATION = [
 
 @pytest.fixture
 def rich_session(owner):
-    session = services.session_create(
+    session = session_create(
         owner=owner, title="Tokyo time", tenant="acme", metadata={"channel": "web", "language": "de", "n": [1, 2.5]},
     )
-    services.messages_append(session_id=session.pk, messages=CONVERSATION[:2])
-    services.messages_append(session_id=session.pk, messages=CONVERSATION[2:])
+    messages_append(session_id=session.pk, messages=CONVERSATION[:2])
+    messages_append(session_id=session.pk, messages=CONVERSATION[2:])
     state.save_state(session.pk, {"step": "ask", "cart": []}, tag="start")
     state.save_state(session.pk, {"step": "answer", "cart": ["clock"], "ratio": 0.5})
     state.rollback(session.pk, "start")
-    services.session_archive(session=session, actor=owner)
+    session_archive(session=session, actor=owner)
     session.refresh_from_db()
     return session
 
@@ -105,7 +107,7 @@ def test_import_keeps_the_id_by_default_and_refuses_a_taken_one(rich_session, ot
     path.write_text(_export(rich_session), encoding="utf-8")
     with pytest.raises(CommandError, match="already exists"):
         call_command("import_session", str(path))
-    services.session_delete(session_id=rich_session.pk, actor=None)
+    session_delete(session_id=rich_session.pk, actor=None)
     call_command("import_session", str(path), "--owner", "mallory")
     assert ChatSession.objects.get(pk=rich_session.pk).owner == other_user
     chosen = uuid.uuid4()
@@ -206,7 +208,7 @@ def test_admin_action_downloads_the_same_document_and_audits(client, staff_user,
     assert (entry.actor, entry.session_id, entry.messages, entry.details["destination"]) == (
         "stella", rich_session.pk, 5, "admin download",
     )
-    other = services.session_create(owner=owner)
+    other = session_create(owner=owner)
     response = client.post(
         url, {"action": "export_session_document", "_selected_action": [str(rich_session.pk), str(other.pk)]},
         follow=True,

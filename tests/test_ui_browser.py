@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sessions_app import services
+from sessions_app.conversations.sessions import session_create
 from sessions_app.models import ChatMessage, ChatSession
 
 from .conftest import PASSWORD
@@ -141,7 +141,7 @@ def test_sign_up_chat_streams_remembers_and_survives_reload(page, live_server, s
 def test_second_user_cannot_open_the_first_users_conversation(page, live_server):
     owner = UserFactory(username="olivia")
     UserFactory(username="mallory")
-    session = services.session_create(owner=owner, title="Olivia's secret plans")
+    session = session_create(owner=owner, title="Olivia's secret plans")
     log_in(page, live_server.url, "mallory")
     response = page.goto(f"{live_server.url}/c/{session.pk}/")
     assert response.status == 404
@@ -177,7 +177,7 @@ def test_model_failure_shows_an_error_and_keeps_the_text(page, live_server, sett
     settings.OPENAI_BASE_URL = f"http://127.0.0.1:{free_port()}/v1"
     settings.OPENAI_API_KEY = "test"
     owner = UserFactory(username="olivia")
-    session = services.session_create(owner=owner, title="Offline today")
+    session = session_create(owner=owner, title="Offline today")
     log_in(page, live_server.url, "olivia")
     page.goto(f"{live_server.url}/c/{session.pk}/")
     page.get_by_label("Your message").fill("Are you there?")

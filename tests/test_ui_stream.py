@@ -13,9 +13,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
-from sessions_app import services
+from sessions_app.conversations.sessions import session_archive
 from sessions_app.models import ChatMessage
-from sessions_app.views import conversation_stream
+from sessions_app.web.views import conversation_stream
 
 from .live_server_utils import free_port
 
@@ -61,8 +61,8 @@ def test_answer_streams_as_tokens_then_done_with_the_stored_seqs(owner_client, c
     events = read_events(response)
     tokens = [data["text"] for event, data in events if event == "token"]
     assert len(tokens) > 5  # word by word, not one blob
-    assert events[-1] == ("done", {"seqs": [1, 2]})
     answer = "".join(tokens)
+    assert events[-1] == ("done", {"seqs": [1, 2], "answer": {"type": "ai", "content": answer}})
     assert "offline model" in answer and "My name is Ada." in answer
     assert stored(chat_session) == [(1, "human", "My name is Ada."), (2, "ai", answer)]
 
@@ -73,7 +73,7 @@ def test_second_answer_remembers_the_first_message(owner_client, chat_session):
     answer = "".join(data["text"] for event, data in events if event == "token")
     assert "2 earlier messages" in answer
     assert '"I live in Lisbon."' in answer
-    assert events[-1] == ("done", {"seqs": [3, 4]})
+    assert events[-1] == ("done", {"seqs": [3, 4], "answer": {"type": "ai", "content": answer}})
 
 
 def test_windows_newlines_from_the_form_are_normalised(owner_client, chat_session):
@@ -98,7 +98,7 @@ def test_too_long_message_is_a_clear_400(owner_client, chat_session, settings):
 
 
 def test_archived_conversation_refuses_messages_with_409(owner_client, chat_session):
-    services.session_archive(session=chat_session)
+    session_archive(session=chat_session)
     response = post_message(owner_client, chat_session, "hello")
     assert response.status_code == 409
     assert response.json()["error"] == "archived"
@@ -138,7 +138,7 @@ class BreaksMidStream(BaseChatModel):
 
 
 def test_model_failing_mid_stream_sends_error_after_tokens_and_stores_nothing(owner_client, chat_session, monkeypatch):
-    monkeypatch.setattr("sessions_app.chat.get_chat_model", BreaksMidStream)
+    monkeypatch.setattr("sessions_app.conversations.chat.get_chat_model", BreaksMidStream)
     events = read_events(post_message(owner_client, chat_session, "tell me a story"))
     assert [event for event, _ in events] == ["token", "token", "error"]
     assert "ConnectionResetError" in events[-1][1]["detail"]

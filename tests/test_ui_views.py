@@ -9,9 +9,10 @@ from django.test import Client
 from django.urls import reverse
 from langchain_core.messages import AIMessage, HumanMessage
 
-from sessions_app import services
+from sessions_app.conversations.messages import messages_append
+from sessions_app.conversations.sessions import session_archive, session_create
 from sessions_app.models import ChatMessage, ChatSession
-from sessions_app.views.conversations import CONVERSATIONS_PER_PAGE, MESSAGES_PER_PAGE
+from sessions_app.web.views.conversations import CONVERSATIONS_PER_PAGE, MESSAGES_PER_PAGE
 
 from .conftest import PASSWORD
 from .factories import ChatSessionFactory, UserFactory
@@ -97,10 +98,10 @@ def test_login_and_signup_pages_are_public(client):
 
 
 def test_list_shows_only_my_conversations_newest_first(owner, other_user):
-    services.session_create(owner=owner, title="older")
-    newer = services.session_create(owner=owner, title="newer")
-    services.messages_append(session_id=newer.pk, messages=[HumanMessage(content="hi")])
-    services.session_create(owner=other_user, title="mallory's secret")
+    session_create(owner=owner, title="older")
+    newer = session_create(owner=owner, title="newer")
+    messages_append(session_id=newer.pk, messages=[HumanMessage(content="hi")])
+    session_create(owner=other_user, title="mallory's secret")
     response = client_for(owner).get(url("conversation_list"))
     html = response.content.decode()
     assert response.status_code == 200
@@ -110,7 +111,7 @@ def test_list_shows_only_my_conversations_newest_first(owner, other_user):
 
 def test_list_is_paginated(owner):
     for i in range(CONVERSATIONS_PER_PAGE + 3):
-        services.session_create(owner=owner, title=f"conv {i:02d}")
+        session_create(owner=owner, title=f"conv {i:02d}")
     c = client_for(owner)
     first = c.get(url("conversation_list"))
     second = c.get(url("conversation_list"), {"page": 2})
@@ -139,7 +140,7 @@ def test_new_conversation_with_a_too_long_title_is_a_400_page(owner):
 
 
 def test_detail_shows_the_history_in_order_and_the_message_box(owner_client, chat_session):
-    services.messages_append(
+    messages_append(
         session_id=chat_session.pk,
         messages=[HumanMessage(content="first question"), AIMessage(content="first answer")],
     )
@@ -153,7 +154,7 @@ def test_detail_shows_the_history_in_order_and_the_message_box(owner_client, cha
 
 def test_long_history_shows_the_latest_page_and_loads_earlier_by_seq_cursor(owner_client, chat_session):
     total = MESSAGES_PER_PAGE * 2 + 5
-    services.messages_append(
+    messages_append(
         session_id=chat_session.pk, messages=[HumanMessage(content=f"message number {i}") for i in range(1, total + 1)]
     )
     latest = owner_client.get(url("conversation_detail", chat_session))
@@ -178,8 +179,8 @@ def test_bad_cursor_is_a_400_page_not_a_500(owner_client, chat_session, bad):
 
 
 def test_archived_conversation_is_read_only_in_the_page(owner_client, chat_session):
-    services.messages_append(session_id=chat_session.pk, messages=[HumanMessage(content="kept")])
-    services.session_archive(session=chat_session)
+    messages_append(session_id=chat_session.pk, messages=[HumanMessage(content="kept")])
+    session_archive(session=chat_session)
     response = owner_client.get(url("conversation_detail", chat_session))
     assert b"Archived" in response.content and b"kept" in response.content
     assert b'name="message"' not in response.content
@@ -212,7 +213,7 @@ def test_rename_to_blank_is_a_400_with_the_error_in_the_page(owner_client, chat_
 
 
 def test_rename_of_an_archived_conversation_is_409(owner_client, chat_session):
-    services.session_archive(session=chat_session)
+    session_archive(session=chat_session)
     response = owner_client.post(url("conversation_rename", chat_session), {"title": "nope"})
     assert response.status_code == 409
     chat_session.refresh_from_db()
@@ -220,7 +221,7 @@ def test_rename_of_an_archived_conversation_is_409(owner_client, chat_session):
 
 
 def test_delete_asks_for_confirmation_then_deletes(owner_client, chat_session):
-    services.messages_append(session_id=chat_session.pk, messages=[HumanMessage(content="bye")])
+    messages_append(session_id=chat_session.pk, messages=[HumanMessage(content="bye")])
     confirm = owner_client.get(url("conversation_delete", chat_session))
     assert confirm.status_code == 200 and b"cannot be undone" in confirm.content
     assert ChatSession.objects.filter(pk=chat_session.pk).exists()
@@ -319,8 +320,8 @@ def test_forms_work_with_the_token_from_the_page(owner, chat_session):
 
 
 def test_xss_in_title_and_messages_is_escaped_everywhere(owner):
-    session = services.session_create(owner=owner, title=XSS)
-    services.messages_append(
+    session = session_create(owner=owner, title=XSS)
+    messages_append(
         session_id=session.pk, messages=[HumanMessage(content=XSS), AIMessage(content=f"echo {XSS}")]
     )
     c = client_for(owner)

@@ -1,5 +1,5 @@
 """Admin for LangGraph threads: the thread list, a per-thread checkpoint timeline, and actions
-to copy, fork, prune and delete threads (all through ``sessions_app.services``)."""
+to copy, fork, prune and delete threads (all through ``checkpoint.services``)."""
 from __future__ import annotations
 
 import uuid
@@ -18,8 +18,8 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from .. import services
 from ..checkpoint.selectors import thread_timeline
+from ..checkpoint.services import thread_copy, thread_fork, thread_prune, threads_delete
 from ..exceptions import InvalidInput
 from ..models import ChatSession, CheckpointThread
 from .pagination import EstimatedCountPaginator
@@ -114,7 +114,7 @@ class CheckpointThreadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.action(description="Copy selected threads (to new thread ids)", permissions=["manage"])
     def copy_threads(self, request: HttpRequest, queryset: QuerySet[CheckpointThread]) -> None:
         for thread_id in self._thread_ids(queryset):
-            new_id = services.thread_copy(source_thread_id=thread_id)
+            new_id = thread_copy(source_thread_id=thread_id)
             self.message_user(
                 request, format_html('Copied {} to <a href="{}">{}</a>.', thread_id, timeline_url(new_id), new_id)
             )
@@ -129,7 +129,7 @@ class CheckpointThreadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             self.message_user(request, "Set “keep” to at least 1 to prune.", messages.ERROR)
             return
         for thread_id in self._thread_ids(queryset):
-            result = services.thread_prune(thread_id=thread_id, keep=keep)
+            result = thread_prune(thread_id=thread_id, keep=keep)
             if result.skipped_delta_threads:
                 self.message_user(request, f"Skipped {thread_id}: it uses a DeltaChannel.", messages.WARNING)
             else:
@@ -142,7 +142,7 @@ class CheckpointThreadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.action(description="Delete selected threads (all checkpoints, writes and blobs)", permissions=["manage"])
     def delete_threads(self, request: HttpRequest, queryset: QuerySet[CheckpointThread]) -> None:
         thread_ids = self._thread_ids(queryset)
-        deleted = services.threads_delete(thread_ids=thread_ids)
+        deleted = threads_delete(thread_ids=thread_ids)
         self.message_user(request, f"Deleted {len(thread_ids)} threads ({deleted} checkpoints).")
 
     # ----- views ----------------------------------------------------------------------------
@@ -181,7 +181,7 @@ class CheckpointThreadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         thread_id = request.POST.get("thread_id", "")
         checkpoint_ns = request.POST.get("checkpoint_ns", "")
         try:
-            new_id = services.thread_fork(
+            new_id = thread_fork(
                 thread_id=thread_id, checkpoint_ns=checkpoint_ns, checkpoint_id=request.POST.get("checkpoint_id", "")
             )
         except InvalidInput as exc:

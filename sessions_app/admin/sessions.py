@@ -27,10 +27,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import smart_split, unescape_string_literal
 
-from .. import services
-from ..models import AuditLogEntry, ChatMessage, ChatSession
+from ..conversations.sessions import session_delete
+from ..governance.lifecycle import sessions_archive, sessions_unarchive
+from ..models import ChatMessage, ChatSession
+from ..transfer.services import session_export_chunks, sessions_export_chunks
 from .cache_mixin import CachedSessionAdminMixin
-from .export import export_chunks
 from .pagination import EstimatedCountPaginator
 from .readonly_mixin import ReadOnlyAdminMixin
 
@@ -64,7 +65,7 @@ class TenantFilter(admin.SimpleListFilter):
 class LatestMessagesFormSet(BaseInlineFormSet):
     """The conversation's latest ``MESSAGE_INLINE_LIMIT`` messages, oldest first.
 
-    ``seq`` is gap-free up to ``last_seq`` (``services.messages_append``), so ``seq > last_seq -
+    ``seq`` is gap-free up to ``last_seq`` (``messages_append``), so ``seq > last_seq -
     limit`` selects them with one index range scan; after a clear there are fewer, never more.
     """
 
@@ -195,11 +196,11 @@ class ChatSessionAdmin(CachedSessionAdminMixin, admin.ModelAdmin):
     # --- delete through the service (single and bulk) --------------------------------------
 
     def delete_model(self, request: HttpRequest, obj: ChatSession) -> None:
-        services.session_delete(session_id=obj.pk, actor=request.user)
+        session_delete(session_id=obj.pk, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ChatSession]) -> None:
         for session_id in list(queryset.values_list("pk", flat=True)):
-            services.session_delete(session_id=session_id, actor=request.user)
+            session_delete(session_id=session_id, actor=request.user)
 
     def get_deleted_objects(
         self, objs: Any, request: HttpRequest
@@ -220,24 +221,21 @@ class ChatSessionAdmin(CachedSessionAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Archive selected conversations (read-only)", permissions=["change"])
     def archive(self, request: HttpRequest, queryset: QuerySet[ChatSession]) -> None:
-        done = self._in_batches(request, queryset, services.sessions_archive)
+        done = self._in_batches(request, queryset, sessions_archive)
         self.message_user(request, f"Archived {done} conversation(s).", messages.SUCCESS)
 
     @admin.action(description="Unarchive selected conversations", permissions=["change"])
     def unarchive(self, request: HttpRequest, queryset: QuerySet[ChatSession]) -> None:
-        done = self._in_batches(request, queryset, services.sessions_unarchive)
+        done = self._in_batches(request, queryset, sessions_unarchive)
         self.message_user(request, f"Unarchived {done} conversation(s).", messages.SUCCESS)
 
-    @admin.action(description="Export selected conversations as JSON", permissions=["view"])
+    @admin.action(description="Export selected conversations (chatmemory.session documents)", permissions=["view"])
     def export_json(self, request: HttpRequest, queryset: QuerySet[ChatSession]) -> StreamingHttpResponse:
-        rows = list(queryset.order_by("pk").values_list("pk", "message_count"))
-        ids = [pk for pk, _ in rows]
-        services.audit_record(
-            action=AuditLogEntry.Action.EXPORT, actor=request.user, session_ids=ids, sessions=len(ids),
-            messages=sum(count for _, count in rows), details={"via": "admin"},
-        )
+        """A JSON array of ``chatmemory.session`` documents, the format of ``export_session`` (one audit entry)."""
+        sessions = list(queryset.select_related("owner").order_by("pk"))
+        chunks = sessions_export_chunks(sessions=sessions, actor=request.user, destination="admin download")
         stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-        response = StreamingHttpResponse(export_chunks(ids), content_type="application/json; charset=utf-8")
+        response = StreamingHttpResponse(chunks, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="chatmemory-export-{stamp}.json"'
         return response
 
@@ -253,7 +251,7 @@ class ChatSessionAdmin(CachedSessionAdminMixin, admin.ModelAdmin):
                               messages.WARNING)
             return None
         session = sessions[0]
-        chunks = services.session_export_chunks(session=session, actor=request.user, destination="admin download")
+        chunks = session_export_chunks(session=session, actor=request.user, destination="admin download")
         response = StreamingHttpResponse(chunks, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="chatmemory-session-{session.pk}.json"'
         return response

@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
-from .. import services
+from ..accounts.tokens import api_token_revoke
 from ..models import ApiToken, ApiTokenQuerySet
 
 
@@ -34,6 +34,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke_tokens(self, request: HttpRequest, queryset: ApiTokenQuerySet) -> None:
         count = 0
         for token in queryset.live():
-            services.api_token_revoke(token=token)
+            api_token_revoke(token=token)
             count += 1
         self.message_user(request, f"Revoked {count} token(s).", messages.SUCCESS)

@@ -9,8 +9,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .. import services
 from ..exceptions import ChatMemoryError
+from ..governance.erasure import user_erase
 
 User = get_user_model()
 
@@ -20,7 +20,7 @@ if admin.site.is_registered(User):
 
 @admin.register(User)
 class ChatMemoryUserAdmin(UserAdmin):
-    """Django's ``UserAdmin``; deleting a user (single or bulk) goes through ``services.user_erase``.
+    """Django's ``UserAdmin``; deleting a user (single or bulk) goes through ``user_erase``.
 
     So the admin's own delete and the "erase" action both delete the user's sessions, messages,
     state and checkpoints, evict the cache and write one audit entry per user.
@@ -33,7 +33,7 @@ class ChatMemoryUserAdmin(UserAdmin):
         erased = 0
         for user in queryset.order_by("pk"):
             try:
-                summary = services.user_erase(user=user, actor=request.user)
+                summary = user_erase(user=user, actor=request.user)
             except ChatMemoryError as exc:
                 self.message_user(request, f"{user}: {exc.detail}", messages.ERROR)
                 continue
@@ -48,8 +48,8 @@ class ChatMemoryUserAdmin(UserAdmin):
             self.message_user(request, "No user was erased.", messages.WARNING)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        services.user_erase(user=obj, actor=request.user)
+        user_erase(user=obj, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for user in queryset.order_by("pk"):
-            services.user_erase(user=user, actor=request.user)
+            user_erase(user=user, actor=request.user)

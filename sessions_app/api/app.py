@@ -5,7 +5,7 @@ from typing import Any
 
 from ninja import NinjaAPI
 
-from . import chat, messages, sessions, state, transfer
+from . import chat, messages, sessions, state, stats, transfer
 from .auth import API_AUTH, docs_login_required
 from .errors import install_error_handlers
 
@@ -58,4 +58,4 @@ api.add_router("/sessions", sessions.router)
 api.add_router("/sessions", chat.router)
 api.add_router("/sessions", messages.router)
 api.add_router("/sessions", state.router)
-api.add_router("/stats", transfer.stats_router)
+api.add_router("/stats", stats.router)

@@ -17,9 +17,10 @@ from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from .. import selectors, services
-from ..http import AuthenticatedHttpRequest
+from ..accounts.tokens import api_token_authenticate
+from ..conversations import selectors
 from ..models import ApiToken, ChatSession
+from ..web.http import AuthenticatedHttpRequest
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 class ApiRequest(AuthenticatedHttpRequest):
     """The request an API operation receives, for annotations: ``API_AUTH`` already set ``auth``
     (the calling ``User``) and ``api_token`` (``None`` for a browser session). At run time it is
-    the plain ``HttpRequest`` (see ``sessions_app.http``)."""
+    the plain ``HttpRequest`` (see ``sessions_app.web.http``)."""
 
     auth: User
     api_token: ApiToken | None
@@ -45,7 +46,7 @@ class BearerTokenAuth(HttpBearer):
     """``Authorization: Bearer cm_…``: a personal API token (see ``ApiToken``)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        api_token = services.api_token_authenticate(plaintext=token)
+        api_token = api_token_authenticate(plaintext=token)
         if api_token is None:
             return None
         request.api_token = api_token  # type: ignore[attr-defined]
@@ -104,7 +105,7 @@ def docs_login_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
         if user is None or not user.is_authenticated:
             header = request.headers.get("Authorization", "")
             scheme, _, plaintext = header.partition(" ")
-            if scheme.lower() != "bearer" or services.api_token_authenticate(plaintext=plaintext.strip()) is None:
+            if scheme.lower() != "bearer" or api_token_authenticate(plaintext=plaintext.strip()) is None:
                 response = JsonResponse(
                     {"error": "unauthorized",
                      "detail": "log in, or send a personal API token as 'Authorization: Bearer <token>'"},

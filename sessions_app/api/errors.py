@@ -3,7 +3,8 @@
 =================================  ======  ==================  ====================================
 raised                             status  ``error``           when
 =================================  ======  ==================  ====================================
-``sessions_app.exceptions.*``      4xx/5xx its ``code``        domain errors (404/409/410/400/503)
+``sessions_app.exceptions.*``      4xx/5xx its ``code``        domain errors (404/409/410/400/429/503;
+                                                               ``Retry-After`` on 429)
 ``ninja.errors.ValidationError``   422     ``validation``      the body/query/path breaks the schema
                                                                (``errors`` lists ``loc``/``msg``)
 body too large                     413     ``too_large``       over ``DATA_UPLOAD_MAX_MEMORY_SIZE``
@@ -11,7 +12,7 @@ body not JSON / not UTF-8          400     ``invalid``
 no or bad credentials              401     ``unauthorized``    (with ``WWW-Authenticate: Bearer``)
 session call without CSRF token    403     ``csrf_failed``
 not staff                          403     ``forbidden``
-rate limit hit                     429     ``rate_limited``    (with ``Retry-After`` in seconds)
+ninja's own throttling             429     ``rate_limited``    (with ``Retry-After`` in seconds)
 ``django.db.DataError``            400     ``invalid``         a value the database refuses
 ``OperationalError``/``Interface…``503     ``unavailable``     the database cannot be reached
 =================================  ======  ==================  ====================================
@@ -34,14 +35,6 @@ logger = logging.getLogger("sessions_app.api")
 
 _HTTP_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                409: "conflict", 413: "too_large", 429: "rate_limited"}
-
-
-class RateLimited(HttpError):
-    """Too many chat turns in the current window (429, ``Retry-After`` seconds)."""
-
-    def __init__(self, retry_after: int) -> None:
-        self.retry_after = max(1, int(retry_after))
-        super().__init__(429, f"too many chat requests; retry in {self.retry_after} s")
 
 
 def error_response(api: NinjaAPI, request: HttpRequest, status: int, code: str, detail: str,
@@ -70,7 +63,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ChatMemoryError)
     def domain_error(request: HttpRequest, exc: ChatMemoryError) -> HttpResponse:
-        return error_response(api, request, exc.status_code, exc.code, _text(exc.detail, 1000))
+        response = error_response(api, request, exc.status_code, exc.code, _text(exc.detail, 1000))
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:  # ChatRateLimited
+            response["Retry-After"] = str(retry_after)
+        return response
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -91,8 +88,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
             )
             response["WWW-Authenticate"] = 'Bearer realm="chatmemory"'
             return response
-        if isinstance(exc, RateLimited | Throttled):
-            wait = getattr(exc, "retry_after", None) or getattr(exc, "wait", None) or 1
+        if isinstance(exc, Throttled):
+            wait = getattr(exc, "wait", None) or 1
             response = error_response(api, request, 429, "rate_limited", exc.message)
             response["Retry-After"] = str(int(wait))
             return response

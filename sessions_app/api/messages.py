@@ -7,7 +7,8 @@ from typing import Literal
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from .. import selectors, services
+from ..conversations import selectors
+from ..conversations.messages import messages_clear
 from ..exceptions import InvalidInput, SessionReadOnly
 from .auth import ApiRequest, caller_session
 from .schemas.common import ErrorOut
@@ -56,4 +57,4 @@ def clear_messages(request: ApiRequest, session_id: uuid.UUID) -> dict[str, int]
     session = caller_session(request, session_id)
     if session.is_archived:
         raise SessionReadOnly("this conversation is archived; unarchive it to clear it")
-    return {"deleted": services.messages_clear(session_id=session.pk)}
+    return {"deleted": messages_clear(session_id=session.pk)}

@@ -7,7 +7,16 @@ from typing import Literal
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from .. import selectors, services
+from ..conversations import selectors
+from ..conversations.sessions import (
+    session_archive,
+    session_create,
+    session_delete,
+    session_rename,
+    session_set_cache_ttl,
+    session_set_metadata,
+    session_unarchive,
+)
 from ..exceptions import InvalidInput
 from ..models import ChatSession
 from .auth import ApiRequest, caller_session, caller_tenant
@@ -49,7 +58,7 @@ def create_session(request: ApiRequest, payload: SessionCreateIn) -> tuple[int, 
     tenant = payload.tenant if payload.tenant is not None else (bound or "")
     if bound is not None and tenant != bound:
         raise InvalidInput(f"this token is bound to tenant {bound!r}")
-    session = services.session_create(
+    session = session_create(
         owner=request.auth, title=payload.title, tenant=tenant, metadata=payload.metadata, cache_ttl=payload.cache_ttl
     )
     return 201, session
@@ -83,9 +92,9 @@ def update_session(request: ApiRequest, session_id: uuid.UUID, payload: SessionU
     (their messages are read-only, their labels are not). 410 if the session was deleted meanwhile."""
     session = caller_session(request, session_id)
     if payload.title is not None:
-        session = services.session_rename(session=session, title=payload.title)
+        session = session_rename(session=session, title=payload.title)
     if payload.metadata is not None:
-        session = services.session_set_metadata(session=session, metadata=payload.metadata)
+        session = session_set_metadata(session=session, metadata=payload.metadata)
     return session
 
 
@@ -93,14 +102,14 @@ def update_session(request: ApiRequest, session_id: uuid.UUID, payload: SessionU
              summary="Archive a session (read-only)")
 def archive_session(request: ApiRequest, session_id: uuid.UUID) -> ChatSession:
     """Make the session read-only (chat on it is then a 409). Idempotent."""
-    return services.session_archive(session=caller_session(request, session_id), actor=request.auth)
+    return session_archive(session=caller_session(request, session_id), actor=request.auth)
 
 
 @router.post("/{session_id}/unarchive", response={200: SessionOut, **WRITE_ERRORS}, operation_id="session_unarchive",
              summary="Unarchive a session")
 def unarchive_session(request: ApiRequest, session_id: uuid.UUID) -> ChatSession:
     """Make an archived session writable again. Idempotent."""
-    return services.session_unarchive(session=caller_session(request, session_id), actor=request.auth)
+    return session_unarchive(session=caller_session(request, session_id), actor=request.auth)
 
 
 @router.delete("/{session_id}", response={200: DeletedOut, **ERRORS}, operation_id="session_delete",
@@ -108,11 +117,11 @@ def unarchive_session(request: ApiRequest, session_id: uuid.UUID) -> ChatSession
 def delete_session(request: ApiRequest, session_id: uuid.UUID) -> dict[str, int]:
     """Delete the session, its messages, state versions and checkpoints. A second delete is a 404."""
     session = caller_session(request, session_id)
-    return {"deleted_messages": services.session_delete(session_id=session.pk, actor=request.auth)}
+    return {"deleted_messages": session_delete(session_id=session.pk, actor=request.auth)}
 
 
 @router.put("/{session_id}/ttl", response={200: SessionOut, **WRITE_ERRORS}, operation_id="session_set_cache_ttl",
             summary="Set the session's cache TTL")
 def set_cache_ttl(request: ApiRequest, session_id: uuid.UUID, payload: CacheTtlIn) -> ChatSession:
     """How long the session's messages stay in the cache after use, in seconds (60 … 2 592 000)."""
-    return services.session_set_cache_ttl(session=caller_session(request, session_id), seconds=payload.seconds)
+    return session_set_cache_ttl(session=caller_session(request, session_id), seconds=payload.seconds)

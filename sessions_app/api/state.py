@@ -11,7 +11,7 @@ from typing import Any, overload
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from .. import state
+from ..governance import state
 from ..models import SessionState
 from .auth import ApiRequest, caller_session
 from .schemas.common import ErrorOut, Text
@@ -54,7 +54,7 @@ def save(request: ApiRequest, session_id: uuid.UUID, payload: StateSaveIn) -> tu
 def get(request: ApiRequest, session_id: uuid.UUID, query: Query[VersionQuery]) -> SessionState:
     """The latest version, or ``?version=`` (a number or a tag). 400 if there is no such version."""
     session = caller_session(request, session_id)
-    return state._get_version(session.pk, _version(query.version))
+    return state.state_get(session.pk, _version(query.version))
 
 
 @router.get("/{session_id}/state/versions", response={200: list[StateVersionOut], **ERRORS},

@@ -1,4 +1,4 @@
-"""``/api/sessions/{id}/export``, ``/api/sessions/import`` and ``/api/stats`` (staff only).
+"""``/api/sessions/{id}/export`` and ``/api/sessions/import``.
 
 Export streams the ``chatmemory.session`` document (``docs/export-format.md``) of one of the
 caller's sessions; import validates such a document and writes it, all or nothing, as a new
@@ -13,20 +13,17 @@ from typing import Any
 
 from django.http import StreamingHttpResponse
 from ninja import BodyEx, P, Query, Router, Schema
-from ninja.errors import HttpError
 from pydantic import Field
 
 from ..exceptions import InvalidInput
 from ..models import ChatSession
-from ..services.transfer import session_export_chunks, session_import
-from ..stats import stats_overview
 from ..transfer.native import parse_session_document
+from ..transfer.services import session_export_chunks, session_import
 from .auth import ApiRequest, caller_session, caller_tenant
 from .schemas.common import ErrorOut, check_state
 from .schemas.sessions import SessionOut
 
 router = Router(tags=["export / import"])
-stats_router = Router(tags=["stats"])
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 DOCUMENT_EXAMPLE = {
@@ -81,17 +78,3 @@ def import_session(request: ApiRequest, query: Query[ImportQuery],
     session = session_import(document=parsed, actor=request.auth, owner=request.auth, new_id=not query.keep_id,
                              source="api")
     return 201, session
-
-
-@stats_router.get("", response={200: dict[str, Any], 401: ErrorOut, 403: ErrorOut}, operation_id="stats",
-                  summary="Storage and usage statistics (staff only)",
-                  openapi_extra={"responses": {200: {"description": "sessions_app.stats.stats_overview()", "content": {
-                      "application/json": {"schema": {"type": "object"}, "example": {
-                          "generated_at": "2026-11-22T04:00:00+00:00",
-                          "sessions": {"total": 3, "active": 2, "archived": 1, "expiring": 0},
-                          "messages": 42}}}}}})
-def stats(request: ApiRequest) -> dict[str, Any]:
-    """Sessions by status and tenant, messages, state versions, storage bytes, cache hit ratio. 403 unless staff."""
-    if not getattr(request.auth, "is_staff", False):
-        raise HttpError(403, "staff only")
-    return dict(stats_overview())

@@ -1,8 +1,10 @@
 """LangGraph checkpoints on the Django ORM: ``DjangoSaver`` and its helpers.
 
-``saver`` (the ``BaseCheckpointSaver``), ``sql`` (per-vendor statements), ``maintenance``
-(delete / copy / prune), ``delta`` (``get_delta_channel_history``), ``dispatch`` (which thread and
-connection run the queries).
+``saver`` (the ``BaseCheckpointSaver``), ``rows`` (reading rows, the ``list`` query), ``writes``
+(``put`` / ``put_writes`` statements), ``sql`` (per-vendor statements), ``maintenance`` (delete /
+copy / prune), ``delta`` (``get_delta_channel_history``), ``dispatch`` (which thread and connection
+run the queries), ``selectors`` (threads of a conversation, timelines), ``services`` (fork, copy,
+prune, delete for the admin and commands), ``versions`` (channel version strings).
 """
 from __future__ import annotations
 

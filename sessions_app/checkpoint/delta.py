@@ -9,18 +9,17 @@ ancestors, as the base class requires. Returned writes are oldest→newest, each
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import connection
 from django.db.models import Q
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import DeltaChannelHistory, PendingWrite, get_checkpoint_id, writes_sort_key
+from langgraph.checkpoint.serde.base import SerializerProtocol
 
 from ..models import CheckpointBlob, CheckpointWrite
 from . import sql
-
-if TYPE_CHECKING:
-    from .saver import DjangoSaver
+from .rows import json_column
 
 _MAX_DEPTH = 1_000_000  # a guard against a parent cycle; real chains stop at a snapshot
 
@@ -67,13 +66,11 @@ SELECT c.checkpoint_id, c.type, c.checkpoint, c.channel_versions, chain.depth, {
 
 
 def delta_channel_history(
-    saver: DjangoSaver, config: RunnableConfig, channels: list[str]
+    serde: SerializerProtocol, config: RunnableConfig, channels: list[str]
 ) -> dict[str, DeltaChannelHistory]:
     """See ``BaseCheckpointSaver.get_delta_channel_history`` (the contract) and the module doc."""
     if not channels:
         return {}
-    from .saver import _json
-
     conf = config["configurable"]
     thread_id = str(conf["thread_id"])
     ns = conf.get("checkpoint_ns", "")
@@ -104,7 +101,7 @@ def delta_channel_history(
     seed_blob: dict[str, tuple[str, str]] = {}
     seed_inline: dict[str, Any] = {}
     remaining = set(channels)
-    versions_by_id = {row[0]: _json(row[3]) for row in ancestors}
+    versions_by_id = {row[0]: json_column(row[3]) for row in ancestors}
     for cid, ctype, data, _versions, _depth, *has_blob in ancestors:
         if not remaining:
             break
@@ -117,7 +114,7 @@ def delta_channel_history(
                 remaining.discard(ch)
                 continue
             if inline is None:
-                inline = saver.serde.loads_typed((ctype, bytes(data))).get("channel_values", {})
+                inline = serde.loads_typed((ctype, bytes(data))).get("channel_values", {})
             if ch in inline:
                 seed_inline[ch] = inline[ch]
                 remaining.discard(ch)
@@ -141,7 +138,7 @@ def delta_channel_history(
             "channel", "type", "blob"
         ):
             assert value is not None  # only "empty" blobs are NULL, and the probe seeded from non-empty ones only
-            seeds[ch] = saver.serde.loads_typed((btype, bytes(value)))
+            seeds[ch] = serde.loads_typed((btype, bytes(value)))
 
     result: dict[str, DeltaChannelHistory] = {}
     for ch in channels:
@@ -150,7 +147,7 @@ def delta_channel_history(
             for _task_path, task_id, _idx, wtype, blob in sorted(
                 writes.get((ch, cid), []), key=lambda w: writes_sort_key(w[0], w[1], w[2])
             ):
-                collected.append((task_id, ch, saver.serde.loads_typed((wtype, blob))))
+                collected.append((task_id, ch, serde.loads_typed((wtype, blob))))
         entry: DeltaChannelHistory = {"writes": collected}
         if ch in seeds:
             entry["seed"] = seeds[ch]

@@ -1,65 +1,28 @@
 """``DjangoSaver``: a LangGraph ``BaseCheckpointSaver`` on the Django models of this app."""
 from __future__ import annotations
 
-import binascii
 import builtins
-import json
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import connection
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
-    WRITES_IDX_MAP,
     BaseCheckpointSaver,
     ChannelVersions,
     CheckpointMetadata,
     CheckpointTuple,
     DeltaChannelHistory,
-    PendingWrite,
     get_checkpoint_id,
-    get_serializable_checkpoint_metadata,
-    writes_sort_key,
 )
 from langgraph.checkpoint.base import Checkpoint as LGCheckpoint
 from langgraph.checkpoint.serde.base import SerializerProtocol
-from langgraph.checkpoint.serde.types import _DeltaSnapshot
 
-from ..db import pg_execute, pg_fetchall
-from . import maintenance, sql
+from . import maintenance, rows, sql
+from .delta import delta_channel_history
 from .dispatch import run_async, run_sync
 from .versions import next_version
-
-_PRIMITIVES = (str, int, float, bool)
-
-
-def _json(value: Any) -> Any:
-    """A JSON column read through a raw cursor: PostgreSQL (psycopg 3 under Django) gives text."""
-    return json.loads(value) if isinstance(value, (str, bytes)) else value
-
-
-def _fetch(query: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """Run a read on the current connection; on PostgreSQL prepared, with *binary* results.
-
-    Django's cursor returns ``bytea`` in text (hex) form, twice the bytes to send and decode; a
-    checkpoint read is mostly blobs, so reads use a binary server-side-binding cursor on the same
-    connection (``sessions_app.db``; same transaction, still in Django's query log). The saver's
-    read texts are a small fixed set (``get_tuple``'s two, one per combination of ``list``'s
-    arguments), so each is prepared once per connection and then executed by name.
-    """
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cur:
-            cur.execute(query, params)
-            return cur.fetchall()
-    return pg_fetchall(query, params, prepare=True, binary=True)
-
-
-def _write_postgresql(query: str, params: Sequence[Any]) -> None:
-    """Run one write statement on PostgreSQL with server-side binding (``bytea`` parameters go as
-    binary, not as escaped literals), on Django's connection and in its current transaction,
-    prepared: the write texts are fixed (rows travel as arrays, see ``sql``)."""
-    pg_execute(query, params, prepare=True)
+from .writes import put_checkpoint, put_pending_writes
 
 
 class DjangoSaver(BaseCheckpointSaver[str]):
@@ -156,7 +119,7 @@ class DjangoSaver(BaseCheckpointSaver[str]):
         channels are already stored at their version. Returns the config of the stored checkpoint
         (``thread_id``, ``checkpoint_ns``, ``checkpoint_id``).
         """
-        return run_sync(self._put, config, checkpoint, metadata, new_versions)
+        return run_sync(put_checkpoint, self.serde, config, checkpoint, metadata, new_versions)
 
     async def aput(
         self,
@@ -166,19 +129,19 @@ class DjangoSaver(BaseCheckpointSaver[str]):
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
         """Async ``put``."""
-        return await run_async(self._put, config, checkpoint, metadata, new_versions)
+        return await run_async(put_checkpoint, self.serde, config, checkpoint, metadata, new_versions)
 
     def put_writes(
         self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str = ""
     ) -> None:
         """Store a task's pending writes against ``config``'s checkpoint (see the models for races)."""
-        run_sync(self._put_writes, config, writes, task_id, task_path)
+        run_sync(put_pending_writes, self.serde, config, writes, task_id, task_path)
 
     async def aput_writes(
         self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str = ""
     ) -> None:
         """Async ``put_writes``."""
-        await run_async(self._put_writes, config, writes, task_id, task_path)
+        await run_async(put_pending_writes, self.serde, config, writes, task_id, task_path)
 
     # ----- maintenance (delegated to .maintenance) ----------------------------------------------
 
@@ -248,8 +211,8 @@ class DjangoSaver(BaseCheckpointSaver[str]):
         else:
             where = " WHERE c.thread_id = %s AND c.checkpoint_ns = %s ORDER BY c.checkpoint_id DESC LIMIT 1"
             params = [thread_id, checkpoint_ns]
-        rows = _fetch(sql.SELECT[connection.vendor] + where, params)
-        return self._load_row(rows[0]) if rows else None
+        found = rows.fetch(sql.SELECT[connection.vendor] + where, params)
+        return rows.load_row(self.serde, found[0]) if found else None
 
     def _list(
         self,
@@ -258,155 +221,8 @@ class DjangoSaver(BaseCheckpointSaver[str]):
         before: RunnableConfig | None,
         limit: int | None,
     ) -> builtins.list[CheckpointTuple]:  # "list" in this class is the method
-        wheres: list[str] = []
-        params: list[Any] = []
-        if config:
-            conf = config["configurable"]
-            wheres.append("c.thread_id = %s")
-            params.append(str(conf["thread_id"]))
-            if conf.get("checkpoint_ns") is not None:
-                wheres.append("c.checkpoint_ns = %s")
-                params.append(conf["checkpoint_ns"])
-            if checkpoint_id := get_checkpoint_id(config):
-                wheres.append("c.checkpoint_id = %s")
-                params.append(checkpoint_id)
-        if filter:
-            if connection.vendor == "postgresql":
-                wheres.append("c.metadata @> %s::jsonb")
-                params.append(json.dumps(filter))
-            else:
-                for key, value in filter.items():
-                    path = '$."' + str(key).replace('"', '""') + '"'
-                    if value is None:
-                        wheres.append("json_type(c.metadata, %s) = 'null'")
-                        params.append(path)
-                    else:
-                        wheres.append("json_extract(c.metadata, %s) = json_extract(%s, '$')")
-                        params.extend([path, json.dumps(value)])
-        if before is not None and (before_id := get_checkpoint_id(before)):
-            wheres.append("c.checkpoint_id < %s")
-            params.append(before_id)
-        query = sql.SELECT[connection.vendor]
-        if wheres:
-            query += " WHERE " + " AND ".join(wheres)
-        query += " ORDER BY c.checkpoint_id DESC"
-        if limit is not None:
-            query += " LIMIT %s"
-            params.append(int(limit))
-        return [self._load_row(row) for row in _fetch(query, params)]
-
-    def _load_row(self, row: Sequence[Any]) -> CheckpointTuple:
-        thread_id, ns, checkpoint_id, parent_id, type_, data, versions, metadata, blobs, writes = row
-        checkpoint = self.serde.loads_typed((type_, bytes(data)))
-        checkpoint["channel_versions"] = _json(versions)
-        values = checkpoint.setdefault("channel_values", {})
-        if connection.vendor == "postgresql":
-            for channel, btype, blob in blobs or ():
-                if btype != b"empty":
-                    values[channel.decode()] = self.serde.loads_typed((btype.decode(), blob))
-            raw_writes = [
-                (t.decode(), ch.decode(), wt.decode(), blob, path.decode(), int(idx))
-                for t, ch, wt, blob, path, idx in writes or ()
-            ]
-        else:
-            for channel, btype, hexblob in json.loads(blobs or "[]"):
-                if btype != "empty":
-                    values[channel] = self.serde.loads_typed((btype, binascii.unhexlify(hexblob)))
-            raw_writes = [
-                (t, ch, wt, binascii.unhexlify(hexblob), path, int(idx))
-                for t, ch, wt, hexblob, path, idx in json.loads(writes or "[]")
-            ]
-        raw_writes.sort(key=lambda w: writes_sort_key(w[4], w[0], w[5]))
-        pending: list[PendingWrite] = [
-            (task_id, channel, self.serde.loads_typed((wtype, blob)))
-            for task_id, channel, wtype, blob, _path, _idx in raw_writes
-        ]
-        return CheckpointTuple(
-            config={"configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": checkpoint_id}},
-            checkpoint=checkpoint,
-            metadata=_json(metadata),
-            parent_config=(
-                {"configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": parent_id}}
-                if parent_id
-                else None
-            ),
-            pending_writes=pending,
-        )
-
-    def _put(
-        self,
-        config: RunnableConfig,
-        checkpoint: LGCheckpoint,
-        metadata: CheckpointMetadata,
-        new_versions: ChannelVersions,
-    ) -> RunnableConfig:
-        conf = config["configurable"]
-        thread_id = str(conf["thread_id"])
-        checkpoint_ns = conf.get("checkpoint_ns", "")
-        parent_id = conf.get("checkpoint_id")
-        stored: dict[str, Any] = dict(checkpoint)
-        versions = stored.pop("channel_versions")
-        inline: dict[str, Any] = {}
-        blobs: list[tuple[str, str, str, bytes]] = []  # channel, version, type, blob
-        for channel, value in checkpoint["channel_values"].items():
-            if not isinstance(value, _DeltaSnapshot) and (value is None or isinstance(value, _PRIMITIVES)):
-                inline[channel] = value
-            elif channel in new_versions:
-                blobs.append((channel, str(new_versions[channel]), *self.serde.dumps_typed(value)))
-        stored["channel_values"] = inline
-        ctype, cdata = self.serde.dumps_typed(stored)
-        cp_params = [
-            thread_id,
-            checkpoint_ns,
-            checkpoint["id"],
-            parent_id,
-            ctype,
-            cdata,
-            json.dumps(versions),
-            json.dumps(get_serializable_checkpoint_metadata(config, metadata)),
-            connection.ops.adapt_datetimefield_value(timezone.now()),
-        ]
-        if connection.vendor == "postgresql":
-            columns = [list(column) for column in zip(*blobs, strict=True)] if blobs else [[], [], [], []]
-            _write_postgresql(sql.PUT_POSTGRESQL, [thread_id, checkpoint_ns, *columns, *cp_params])
-        else:
-            key = [thread_id, checkpoint_ns, checkpoint["id"]]
-            with transaction.atomic(), connection.cursor() as cur:
-                if blobs:
-                    cur.execute(
-                        sql.insert_blobs(len(blobs)),
-                        [p for blob in blobs for p in (thread_id, checkpoint_ns, *blob)],
-                    )
-                cur.execute(sql.EXISTS_CHECKPOINT, key)
-                new = cur.fetchone() is None
-                cur.execute(sql.UPSERT_CHECKPOINT, cp_params)
-                cur.execute(sql.UPSERT_THREAD_SQLITE, [int(new), *key])
-        return {
-            "configurable": {"thread_id": thread_id, "checkpoint_ns": checkpoint_ns, "checkpoint_id": checkpoint["id"]}
-        }
-
-    def _put_writes(
-        self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str
-    ) -> None:
-        if not writes:
-            return
-        conf = config["configurable"]
-        upsert = all(channel in WRITES_IDX_MAP for channel, _ in writes)
-        rows: dict[int, tuple[str, str, bytes]] = {}  # idx -> channel, type, blob
-        for idx, (channel, value) in enumerate(writes):
-            rows[WRITES_IDX_MAP.get(channel, idx)] = (channel, *self.serde.dumps_typed(value))
-        head = [str(conf["thread_id"]), conf.get("checkpoint_ns", ""), conf["checkpoint_id"], task_id, task_path]
-        if connection.vendor == "postgresql":
-            channels, types, blobs = (list(column) for column in zip(*rows.values(), strict=True))
-            _write_postgresql(sql.INSERT_WRITES_POSTGRESQL[upsert], [*head, list(rows), channels, types, blobs])
-            return
-        with connection.cursor() as cur:
-            cur.execute(
-                sql.insert_writes(len(rows), upsert=upsert),
-                [p for idx, row in rows.items() for p in (*head, idx, *row)],
-            )
+        query, params = rows.list_query(config, filter, before, limit)
+        return [rows.load_row(self.serde, row) for row in rows.fetch(query, params)]
 
     def _delta_history(self, config: RunnableConfig, channels: builtins.list[str]) -> dict[str, DeltaChannelHistory]:
-        from .delta import delta_channel_history
-
-        return delta_channel_history(self, config, channels)
+        return delta_channel_history(self.serde, config, channels)

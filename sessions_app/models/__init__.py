@@ -2,7 +2,7 @@
 from .audit import AuditLogEntry, AuditLogEntryQuerySet
 from .checkpoints import Checkpoint, CheckpointBlob, CheckpointThread, CheckpointWrite
 from .messages import ChatMessage, ChatMessageQuerySet
-from .sessions import ChatSession, ChatSessionQuerySet
+from .sessions import TITLE_MAX_LENGTH, ChatSession, ChatSessionQuerySet
 from .state import SessionState, SessionStateQuerySet
 from .tokens import ApiToken, ApiTokenQuerySet
 
@@ -21,4 +21,5 @@ __all__ = [
     "CheckpointWrite",
     "SessionState",
     "SessionStateQuerySet",
+    "TITLE_MAX_LENGTH",
 ]

@@ -14,8 +14,12 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
+# The longest title a conversation can have (characters): every form, schema, importer and service uses this.
+TITLE_MAX_LENGTH = 200
+
 class ChatSessionQuerySet(models.QuerySet["ChatSession"]):
-    """Reusable filters only; writes with side effects live in ``sessions_app.services``."""
+    """Reusable filters only; writes with side effects live in the services of each concern
+    (``conversations.sessions``, ``governance.lifecycle`` …)."""
 
     def active(self) -> ChatSessionQuerySet:
         return self.filter(status=ChatSession.Status.ACTIVE)
@@ -29,6 +33,10 @@ class ChatSessionQuerySet(models.QuerySet["ChatSession"]):
     def inactive_since(self, when: datetime) -> ChatSessionQuerySet:
         """Sessions whose last activity is strictly before ``when``."""
         return self.filter(last_active_at__lt=when)
+
+    def archived_before(self, when: datetime) -> ChatSessionQuerySet:
+        """Archived sessions whose ``archived_at`` is strictly before ``when``."""
+        return self.filter(status=ChatSession.Status.ARCHIVED, archived_at__lt=when)
 
     def expired(self, now: datetime | None = None) -> ChatSessionQuerySet:
         """Ephemeral sessions whose ``expires_at`` has passed."""
@@ -57,7 +65,7 @@ class ChatSession(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_sessions", db_index=False
     )
     tenant = models.CharField(max_length=64, blank=True, default="", help_text="Optional tenant key.")
-    title = models.CharField(max_length=200, blank=True, default="")
+    title = models.CharField(max_length=TITLE_MAX_LENGTH, blank=True, default="")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     metadata = models.JSONField(default=dict, blank=True, help_text="Free JSON, e.g. channel, language.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -17,7 +17,7 @@ class SessionState(models.Model):
     """One immutable version of a session's JSON state.
 
     ``version`` is 1, 2, 3 … per session, unique with the session (the database refuses a
-    duplicate even if two writers raced). ``sessions_app.services.state_save`` allocates it
+    duplicate even if two writers raced). ``sessions_app.governance.state.state_save`` allocates it
     while holding the session row lock, so concurrent saves queue instead of colliding.
     ``tag`` names a snapshot (unique per session when set). ``source_version`` records the
     version a rollback copied. Rows are never updated: history is append-only, and only

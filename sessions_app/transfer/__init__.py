@@ -1,8 +1,10 @@
-"""Moving one session between systems: the documented JSON export format (``docs/export-format.md``).
+"""Moving conversations between systems: the one export format (``docs/export-format.md``) and importers.
 
 ``export`` writes a session as a ``chatmemory.session`` document (streamed, one message per
-line); ``native`` validates such a document into a ``SessionDocument`` that
-``services.session_import`` writes. ShareGPT and ChatGPT files go through ``sessions_app.importers``.
+line; several sessions are a JSON array of them); ``native`` validates such a document into a
+``SessionDocument`` that ``services.session_import`` writes; ``foreign`` turns one ShareGPT/ChatGPT
+conversation into such a document. Whole export files go through ``importers`` (one parser per
+format) and ``imports.conversations_import`` (batched, idempotent, audited).
 """
 from __future__ import annotations
 

@@ -17,6 +17,9 @@ Layout (exact bytes; see ``docs/export-format.md``)::
     ]
     }
 
+Several sessions (the admin's "export selected", a user's "export all") are a *bundle*: a JSON
+array of such documents, ``[\n<document>,\n<document>\n]\n`` — the one export format, repeated.
+
 Every JSON value is written with sorted keys, ``ensure_ascii=False`` and ``allow_nan=False``, so
 the same data always gives the same bytes (the round-trip test relies on it). Messages are read
 with ``iterator()`` in ``seq`` order: memory holds one chunk, not the session.
@@ -24,7 +27,7 @@ with ``iterator()`` in ``seq`` order: memory holds one chunk, not the session.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +38,7 @@ from ..models import ChatMessage, ChatSession, SessionState
 FORMAT = "chatmemory.session"
 FORMAT_VERSION = 1
 CHUNK = 2000  # rows per database round trip
+BUNDLE_CHUNK = 100  # sessions per pair of queries in a bundle
 
 
 def dumps(value: Any) -> str:
@@ -75,35 +79,38 @@ def iter_session_document(
     Consistent prefix: only messages with ``seq <= session.last_seq`` as read in ``session``
     are written, so an append racing the export never makes the body run past the header's
     ``last_seq``. ``counts`` (if given) receives ``messages`` and ``state_versions`` written.
-    Nothing is written to the database here (``services.session_export`` audits).
+    Nothing is written to the database here (``transfer.services.session_export`` audits).
     """
+    messages = (
+        ChatMessage.objects.filter(session_id=session.pk, seq__lte=session.last_seq)
+        .order_by("seq").values_list("seq", "created_at", "message").iterator(chunk_size=CHUNK)
+    )
+    states = (
+        SessionState.objects.filter(session_id=session.pk).order_by("version")
+        .values_list("version", "tag", "source_version", "created_at", "state").iterator(chunk_size=CHUNK)
+    )
+    yield from _document(session, messages, states, exported_at or timezone.now(), counts)
+
+
+def _document(session: ChatSession, messages: Iterable[tuple[Any, ...]], states: Iterable[tuple[Any, ...]],
+              exported_at: datetime, counts: dict[str, int] | None) -> Iterator[str]:
+    """The document's text from its rows: messages ``(seq, created_at, message)`` in seq order and
+    state versions ``(version, tag, source_version, created_at, state)`` in version order."""
     counts = counts if counts is not None else {}
     counts.update(messages=0, state_versions=0)
     yield "{\n"
     yield f'"format": {dumps(FORMAT)},\n'
     yield f'"format_version": {FORMAT_VERSION},\n'
-    yield f'"exported_at": {dumps(iso(exported_at or timezone.now()))},\n'
+    yield f'"exported_at": {dumps(iso(exported_at))},\n'
     yield f'"session": {dumps(session_fields(session))},\n'
     yield '"messages": ['
-    rows = (
-        ChatMessage.objects.filter(session_id=session.pk, seq__lte=session.last_seq)
-        .order_by("seq")
-        .values_list("seq", "created_at", "message")
-        .iterator(chunk_size=CHUNK)
-    )
     separator = "\n"
-    for seq, created_at, message in rows:
+    for seq, created_at, message in messages:
         yield separator + dumps({"seq": seq, "created_at": iso(created_at), "message": message})
         separator = ",\n"
         counts["messages"] += 1
     yield "\n],\n"
     yield '"state_versions": ['
-    states = (
-        SessionState.objects.filter(session_id=session.pk)
-        .order_by("version")
-        .values_list("version", "tag", "source_version", "created_at", "state")
-        .iterator(chunk_size=CHUNK)
-    )
     separator = "\n"
     for version, tag, source_version, created_at, state in states:
         item = {"version": version, "tag": tag, "source_version": source_version,
@@ -112,3 +119,51 @@ def iter_session_document(
         separator = ",\n"
         counts["state_versions"] += 1
     yield "\n]\n}\n"
+
+
+def _rows_by_session(rows: Iterator[tuple[Any, ...]], session_ids: list[Any]) -> Iterator[list[tuple[Any, ...]]]:
+    """Split rows ordered by ``(session_id, …)`` into one list per id of ``session_ids`` (that order)."""
+    pending = next(rows, None)
+    for session_id in session_ids:
+        group: list[tuple[Any, ...]] = []
+        while pending is not None and pending[0] == session_id:
+            group.append(pending[1:])
+            pending = next(rows, None)
+        yield group
+
+
+def iter_session_bundle(sessions: Sequence[ChatSession], *, exported_at: datetime | None = None,
+                        counts: dict[str, int] | None = None) -> Iterator[str]:
+    """Yield a JSON array of ``chatmemory.session`` documents, one per session (ordered by id).
+
+    Sessions are read in chunks of ``BUNDLE_CHUNK``: per chunk one query for all their messages and
+    one for all their state versions (2 queries per chunk, not per session); memory holds one
+    chunk's rows. ``counts`` (if given) receives ``sessions``, ``messages`` and ``state_versions``.
+    """
+    totals = counts if counts is not None else {}
+    totals.update(sessions=0, messages=0, state_versions=0)
+    stamp = exported_at or timezone.now()
+    ordered = sorted(sessions, key=lambda s: s.pk)  # the database's uuid order is the same
+    yield "["
+    separator = "\n"
+    for start in range(0, len(ordered), BUNDLE_CHUNK):
+        chunk = ordered[start:start + BUNDLE_CHUNK]
+        ids = [s.pk for s in chunk]
+        messages = _rows_by_session(iter(
+            ChatMessage.objects.filter(session_id__in=ids).order_by("session_id", "seq")
+            .values_list("session_id", "seq", "created_at", "message")
+        ), ids)
+        states = _rows_by_session(iter(
+            SessionState.objects.filter(session_id__in=ids).order_by("session_id", "version")
+            .values_list("session_id", "version", "tag", "source_version", "created_at", "state")
+        ), ids)
+        for session, session_messages, session_states in zip(chunk, messages, states, strict=True):
+            one: dict[str, int] = {}
+            kept = [m for m in session_messages if m[0] <= session.last_seq]
+            yield separator
+            yield from _document(session, kept, session_states, stamp, one)
+            totals["sessions"] += 1
+            totals["messages"] += one["messages"]
+            totals["state_versions"] += one["state_versions"]
+            separator = ",\n"
+    yield "]\n"

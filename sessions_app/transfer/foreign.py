@@ -1,6 +1,6 @@
 """One conversation from a ShareGPT or ChatGPT export as a ``SessionDocument`` (for ``import_session``).
 
-Parsing is ``sessions_app.importers``' (role mapping, ChatGPT's ``mapping`` tree → the branch
+Parsing is ``sessions_app.transfer.importers``' (role mapping, ChatGPT's ``mapping`` tree → the branch
 ending at ``current_node``, errors naming the conversation and message); this module only picks
 one conversation of the file and shapes it like a native document, so ``services.session_import``
 writes it in one transaction with the same id options (``--session-id`` / ``--new-id``).
@@ -14,8 +14,8 @@ from django.utils import timezone
 from langchain_core.messages import message_to_dict
 
 from ..exceptions import InvalidInput
-from ..importers import ParsedConversation, iter_conversations
-from ..models import ChatSession
+from ..models import TITLE_MAX_LENGTH, ChatSession
+from .importers import ParsedConversation, iter_conversations
 from .native import MessageRow, SessionDocument
 
 
@@ -57,7 +57,7 @@ def document_from_parsed(parsed: ParsedConversation, *, owner: str) -> SessionDo
         session_id=uuid.uuid4(),
         owner=owner,
         session={
-            "title": parsed.title[:200],
+            "title": parsed.title[:TITLE_MAX_LENGTH],
             "tenant": "",
             "status": ChatSession.Status.ACTIVE,
             "metadata": {"source": source},

@@ -15,7 +15,7 @@ from typing import Any
 from langchain_core.messages import messages_from_dict
 
 from ..exceptions import InvalidInput
-from ..models import ChatSession
+from ..models import TITLE_MAX_LENGTH, ChatSession
 from .export import FORMAT, FORMAT_VERSION
 
 KNOWN_TYPES = {"human", "ai", "system", "tool", "function", "chat", "remove"}
@@ -122,7 +122,7 @@ def _session(raw: Any) -> tuple[uuid.UUID, str, dict[str, Any]]:
         raise ExportFormatError("session.status", f"unknown status {status!r} (known: active, archived)")
     metadata = _expect(raw.get("metadata", {}), dict, "session.metadata", "an object")
     fields = {
-        "title": _str(raw.get("title", ""), "session.title", max_length=200),
+        "title": _str(raw.get("title", ""), "session.title", max_length=TITLE_MAX_LENGTH),
         "tenant": _str(raw.get("tenant", ""), "session.tenant", max_length=64),
         "status": status,
         "metadata": metadata,

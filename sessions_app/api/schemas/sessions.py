@@ -9,7 +9,7 @@ from ninja import Schema
 from pydantic import Field
 from pydantic.config import JsonDict
 
-from ...models import ChatSession
+from ...models import TITLE_MAX_LENGTH, ChatSession
 from .common import InputSchema, Metadata, Tenant, Text
 
 MIN_CACHE_TTL = 60  # seconds
@@ -32,7 +32,7 @@ _SESSION_EXAMPLE: JsonDict = {
 class SessionCreateIn(InputSchema):
     """``POST /api/sessions``. Every field is optional; the tenant is fixed for the session's life."""
 
-    title: Text = Field("", max_length=200, examples=["Trip to Lisbon"])
+    title: Text = Field("", max_length=TITLE_MAX_LENGTH, examples=["Trip to Lisbon"])
     tenant: Tenant | None = Field(
         None, description="Tenant key (defaults to the token's tenant, else blank).", examples=["acme"]
     )
@@ -73,7 +73,7 @@ class SessionOut(Schema):
 class SessionUpdateIn(InputSchema):
     """``PATCH /api/sessions/{session_id}``: rename and/or replace the metadata (absent = unchanged)."""
 
-    title: Text | None = Field(None, max_length=200, examples=["Trip to Lisbon (booked)"])
+    title: Text | None = Field(None, max_length=TITLE_MAX_LENGTH, examples=["Trip to Lisbon (booked)"])
     metadata: Metadata | None = Field(None, examples=[{"channel": "web", "language": "pt"}])
 
     model_config = {"json_schema_extra": {"examples": [{"title": "Trip to Lisbon (booked)"}]}}

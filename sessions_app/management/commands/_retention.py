@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
-from sessions_app.services.retention import Progress, StepSummary, retention_candidates
+from ...governance.retention import Progress, StepSummary, retention_candidates
 
 
 class RetentionCommand(BaseCommand):

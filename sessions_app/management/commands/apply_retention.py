@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sessions_app.services.retention import retention_apply
-
+from ...governance.retention import retention_apply
 from ._retention import RetentionCommand
 
 

@@ -1,8 +1,7 @@
 """``python manage.py archive_inactive [--days N] [--dry-run]``: archive idle sessions."""
 from __future__ import annotations
 
-from sessions_app.services.retention import retention_archive_inactive
-
+from ...governance.retention import retention_archive_inactive
 from ._retention import RetentionStepCommand
 
 

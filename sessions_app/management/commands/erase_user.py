@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sessions_app import services
+from ...governance.erasure import user_erase, user_erase_preview
 
 
 class Command(BaseCommand):
@@ -22,9 +22,9 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"no user {username!r}")
         if dry_run:
-            summary = services.user_erase_preview(user=user)
+            summary = user_erase_preview(user=user)
         else:
-            summary = services.user_erase(user=user, actor="command:erase_user")
+            summary = user_erase(user=user, actor="command:erase_user")
         verb = "Would erase" if dry_run else "Erased"
         self.stdout.write(
             f"{verb} user {username!r} (id {summary.user_id}): {summary.sessions} sessions, "

@@ -9,9 +9,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sessions_app import selectors
 from sessions_app.exceptions import SessionNotFound
-from sessions_app.services.transfer import session_export
+
+from ...conversations import selectors
+from ...transfer.services import session_export
 
 
 class Command(BaseCommand):

@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import reset_queries
 from tqdm import tqdm
 
-from sessions_app.importers import FORMATS, ImportFormatError, ParsedConversation, iter_conversations
-from sessions_app.services import conversations_import
+from ...transfer.importers import FORMATS, ImportFormatError, ParsedConversation, iter_conversations
+from ...transfer.imports import conversations_import
 
 MAX_LISTED_ERRORS = 20
 

@@ -9,8 +9,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sessions_app.exceptions import InvalidInput
-from sessions_app.services.transfer import session_import
 from sessions_app.transfer.native import SessionDocument, parse_session_document
+
+from ...transfer.services import session_import
 
 FORMATS = ("native", "sharegpt", "chatgpt")
 

@@ -6,8 +6,9 @@ from typing import Any, TextIO, cast
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from sessions_app import services
 from sessions_app.exceptions import InvalidInput
+
+from ...checkpoint.services import checkpoints_prune
 
 
 class Command(BaseCommand):
@@ -25,7 +26,7 @@ class Command(BaseCommand):
         stream = cast(TextIO, self.stderr._out)
         bar = tqdm(unit="thread", desc="pruning", file=stream, disable=options.get("verbosity", 1) < 1)
         try:
-            result = services.checkpoints_prune(
+            result = checkpoints_prune(
                 keep=keep, older_than_days=older_than, dry_run=dry_run,
                 on_total=lambda n: bar.reset(total=n), progress=bar.update,
             )

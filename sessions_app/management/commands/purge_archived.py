@@ -1,8 +1,7 @@
 """``python manage.py purge_archived [--days N] [--dry-run]``: delete long-archived sessions."""
 from __future__ import annotations
 
-from sessions_app.services.retention import retention_purge_archived
-
+from ...governance.retention import retention_purge_archived
 from ._retention import RetentionStepCommand
 
 

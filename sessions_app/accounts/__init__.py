@@ -1,0 +1,1 @@
+"""Accounts: personal API tokens (``tokens``: create, authenticate, revoke)."""

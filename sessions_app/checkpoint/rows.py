@@ -1,0 +1,134 @@
+"""Rows of the checkpoint tables: reading statements' results and building the ``list`` query.
+
+Shared by ``saver`` (the ``BaseCheckpointSaver`` methods) and ``delta`` (delta-channel history).
+"""
+from __future__ import annotations
+
+import binascii
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import CheckpointTuple, PendingWrite, get_checkpoint_id, writes_sort_key
+from langgraph.checkpoint.serde.base import SerializerProtocol
+
+from ..db import pg_execute, pg_fetchall
+from . import sql
+
+
+def json_column(value: Any) -> Any:
+    """A JSON column read through a raw cursor: PostgreSQL (psycopg 3 under Django) gives text."""
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def fetch(query: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run a read on the current connection; on PostgreSQL prepared, with *binary* results.
+
+    Django's cursor returns ``bytea`` in text (hex) form, twice the bytes to send and decode; a
+    checkpoint read is mostly blobs, so reads use a binary server-side-binding cursor on the same
+    connection (``sessions_app.db``; same transaction, still in Django's query log). The saver's
+    read texts are a small fixed set (``get_tuple``'s two, one per combination of ``list``'s
+    arguments), so each is prepared once per connection and then executed by name.
+    """
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(query, params)
+            return cur.fetchall()
+    return pg_fetchall(query, params, prepare=True, binary=True)
+
+
+def write_postgresql(query: str, params: Sequence[Any]) -> None:
+    """Run one write statement on PostgreSQL with server-side binding (``bytea`` parameters go as
+    binary, not as escaped literals), on Django's connection and in its current transaction,
+    prepared: the write texts are fixed (rows travel as arrays, see ``sql``)."""
+    pg_execute(query, params, prepare=True)
+
+
+
+def list_query(
+    config: RunnableConfig | None,
+    filter: dict[str, Any] | None,
+    before: RunnableConfig | None,
+    limit: int | None,
+) -> tuple[str, list[Any]]:
+    """The ``list`` statement and its parameters: newest first, ``filter`` on metadata (jsonb
+    containment on PostgreSQL, ``json_extract`` equality per key on SQLite), ``before``, ``limit``."""
+    wheres: list[str] = []
+    params: list[Any] = []
+    if config:
+        conf = config["configurable"]
+        wheres.append("c.thread_id = %s")
+        params.append(str(conf["thread_id"]))
+        if conf.get("checkpoint_ns") is not None:
+            wheres.append("c.checkpoint_ns = %s")
+            params.append(conf["checkpoint_ns"])
+        if checkpoint_id := get_checkpoint_id(config):
+            wheres.append("c.checkpoint_id = %s")
+            params.append(checkpoint_id)
+    if filter:
+        if connection.vendor == "postgresql":
+            wheres.append("c.metadata @> %s::jsonb")
+            params.append(json.dumps(filter))
+        else:
+            for key, value in filter.items():
+                path = '$."' + str(key).replace('"', '""') + '"'
+                if value is None:
+                    wheres.append("json_type(c.metadata, %s) = 'null'")
+                    params.append(path)
+                else:
+                    wheres.append("json_extract(c.metadata, %s) = json_extract(%s, '$')")
+                    params.extend([path, json.dumps(value)])
+    if before is not None and (before_id := get_checkpoint_id(before)):
+        wheres.append("c.checkpoint_id < %s")
+        params.append(before_id)
+    query = sql.SELECT[connection.vendor]
+    if wheres:
+        query += " WHERE " + " AND ".join(wheres)
+    query += " ORDER BY c.checkpoint_id DESC"
+    if limit is not None:
+        query += " LIMIT %s"
+        params.append(int(limit))
+    return query, params
+
+
+def load_row(serde: SerializerProtocol, row: Sequence[Any]) -> CheckpointTuple:
+    """A ``CheckpointTuple`` from one row of ``sql.SELECT``: the checkpoint, its blobs (binary on
+    PostgreSQL, hex in JSON on SQLite) and its pending writes in ``writes_sort_key`` order."""
+    thread_id, ns, checkpoint_id, parent_id, type_, data, versions, metadata, blobs, writes = row
+    checkpoint = serde.loads_typed((type_, bytes(data)))
+    checkpoint["channel_versions"] = json_column(versions)
+    values = checkpoint.setdefault("channel_values", {})
+    if connection.vendor == "postgresql":
+        for channel, btype, blob in blobs or ():
+            if btype != b"empty":
+                values[channel.decode()] = serde.loads_typed((btype.decode(), blob))
+        raw_writes = [
+            (t.decode(), ch.decode(), wt.decode(), blob, path.decode(), int(idx))
+            for t, ch, wt, blob, path, idx in writes or ()
+        ]
+    else:
+        for channel, btype, hexblob in json.loads(blobs or "[]"):
+            if btype != "empty":
+                values[channel] = serde.loads_typed((btype, binascii.unhexlify(hexblob)))
+        raw_writes = [
+            (t, ch, wt, binascii.unhexlify(hexblob), path, int(idx))
+            for t, ch, wt, hexblob, path, idx in json.loads(writes or "[]")
+        ]
+    raw_writes.sort(key=lambda w: writes_sort_key(w[4], w[0], w[5]))
+    pending: list[PendingWrite] = [
+        (task_id, channel, serde.loads_typed((wtype, blob)))
+        for task_id, channel, wtype, blob, _path, _idx in raw_writes
+    ]
+    return CheckpointTuple(
+        config={"configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": checkpoint_id}},
+        checkpoint=checkpoint,
+        metadata=json_column(metadata),
+        parent_config=(
+            {"configurable": {"thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": parent_id}}
+            if parent_id
+            else None
+        ),
+        pending_writes=pending,
+    )

@@ -1,0 +1,151 @@
+"""One chat turn: load the recent window, trim it to a token budget, call the model, save.
+
+The chain is LangChain's usual shape — ``ChatPromptTemplate`` (system +
+``MessagesPlaceholder("history")`` + human) piped into the chat model — with the history read
+and written through ``DjangoChatMessageHistory``. Two rules make a turn safe:
+
+* **Bounded context.** Only the last ``CHATMEMORY_CONTEXT_WINDOW`` messages are read (an index
+  range scan, O(window)), then ``langchain_core.messages.trim_messages`` keeps at most
+  ``CHATMEMORY_CONTEXT_MAX_TOKENS`` tokens (approximate count), starting on a human message.
+* **Atomic turns.** The human message and the answer are appended together, in one
+  transaction, only once the model has answered. A failing model leaves no half-turn behind;
+  a client that disconnects mid-stream does not stop the turn: the rest of the answer is
+  generated and the turn is stored exactly once.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Generator
+from typing import Any
+
+from django.conf import settings
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    message_chunk_to_message,
+    trim_messages,
+)
+from langchain_core.messages.utils import count_tokens_approximately
+from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
+
+from ..exceptions import ChatMemoryError, InvalidInput, ModelFailed, SessionReadOnly, from_exception
+from .history import DjangoChatMessageHistory
+from .llm import get_chat_model
+
+logger = logging.getLogger("sessions_app.chat")
+
+PROMPT = ChatPromptTemplate.from_messages(
+    [("system", "{system}"), MessagesPlaceholder("history"), ("human", "{input}")]
+)
+
+
+def validate_user_text(text: Any) -> str:
+    """The user's message, checked: a non-empty string without NUL, at most the configured size.
+
+    Raises ``InvalidInput`` (400) otherwise.
+    """
+    if not isinstance(text, str):
+        raise InvalidInput("message must be a string")
+    if "\x00" in text:
+        raise InvalidInput("message must not contain NUL characters")
+    if not text.strip():
+        raise InvalidInput("message is empty")
+    limit = settings.CHATMEMORY_MAX_MESSAGE_CHARS
+    if len(text) > limit:
+        raise InvalidInput(f"message is longer than {limit} characters")
+    return text
+
+
+def build_context(window: list[BaseMessage], *, max_tokens: int | None = None) -> list[BaseMessage]:
+    """Trim the recent window to the token budget with ``trim_messages`` (strategy ``last``)."""
+    return trim_messages(
+        window,
+        max_tokens=max_tokens or settings.CHATMEMORY_CONTEXT_MAX_TOKENS,
+        token_counter=count_tokens_approximately,
+        strategy="last",
+        start_on="human",
+        include_system=True,
+        allow_partial=False,
+    )
+
+
+class ChatTurn:
+    """A single user message and the model's answer to it.
+
+    Use ``run()`` for a complete answer or iterate ``stream()`` for its tokens (``str``). Either
+    way the turn — ``[HumanMessage, AIMessage]`` — is appended once, after the answer is complete;
+    ``saved_seqs`` then holds their ``seq`` numbers and ``answer`` the stored ``AIMessage``.
+
+    Raises ``InvalidInput`` for a bad message and ``SessionReadOnly`` for an archived session
+    before calling the model; model errors propagate and nothing is stored.
+    """
+
+    def __init__(self, *, history: DjangoChatMessageHistory, text: str, model: BaseChatModel | None = None) -> None:
+        self.history = history
+        self.text = validate_user_text(text)
+        if history.session.is_archived:
+            raise SessionReadOnly("this conversation is archived; unarchive it to continue")
+        self.model = model or get_chat_model()
+        self.answer: AIMessage | None = None
+        self.saved_seqs: list[int] = []
+
+    def prompt_inputs(self) -> dict[str, Any]:
+        window = self.history.get_recent_messages(settings.CHATMEMORY_CONTEXT_WINDOW)
+        return {
+            "system": settings.CHATMEMORY_SYSTEM_PROMPT,
+            "history": build_context(window),
+            "input": self.text,
+        }
+
+    def _chain(self) -> Any:
+        return PROMPT | self.model
+
+    def _save(self, answer: AIMessage) -> None:
+        self.answer = answer
+        self.saved_seqs = self.history.session_append([HumanMessage(content=self.text), answer])
+
+    def run(self) -> AIMessage:
+        """Call the model without streaming, store the turn, return the answer."""
+        result = self._chain().invoke(self.prompt_inputs())
+        answer = result if isinstance(result, AIMessage) else AIMessage(content=str(result.content))
+        self._save(answer)
+        return answer
+
+    def stream(self) -> Generator[str, None, None]:
+        """Yield the answer's text as it is generated; store the turn when it is complete."""
+        chunks = self._chain().stream(self.prompt_inputs())
+        total: AIMessageChunk | None = None
+        try:
+            for chunk in chunks:
+                total = chunk if total is None else total + chunk
+                if chunk.text:
+                    yield chunk.text
+        except GeneratorExit:
+            # The client went away mid-stream: finish the answer and store the turn anyway.
+            for chunk in chunks:
+                total = chunk if total is None else total + chunk
+            self._save(_as_message(total))
+            raise
+        self._save(_as_message(total))
+
+
+def _as_message(total: AIMessageChunk | None) -> AIMessage:
+    if total is None:
+        return AIMessage(content="")
+    message = message_chunk_to_message(total)
+    return message if isinstance(message, AIMessage) else AIMessage(content=message.text)
+
+
+def turn_failure(session_id: uuid.UUID, exc: BaseException) -> ChatMemoryError:
+    """The domain error a failed turn reports (``exceptions.from_exception``), logged once here:
+    a model failure with its traceback, a database failure as one line."""
+    failure = from_exception(exc)
+    if isinstance(failure, ModelFailed):
+        logger.error("chat model failed in session %s", session_id, exc_info=exc)
+    elif not isinstance(exc, ChatMemoryError):
+        logger.error("database error in the turn of session %s: %s", session_id, exc)
+    return failure

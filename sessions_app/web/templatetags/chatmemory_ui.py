@@ -1,0 +1,44 @@
+"""Template tags of the browser UI: the conversation sidebar (queried only where it is shown)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+from ...conversations import selectors
+
+register = template.Library()
+
+SIDEBAR_CONVERSATIONS = 30
+
+
+@register.inclusion_tag("chat/_sidebar.html", takes_context=True)
+def conversation_sidebar(context: template.Context, current: Any = None) -> dict[str, Any]:
+    """The user's most recently active conversations (at most ``SIDEBAR_CONVERSATIONS``), ``current`` highlighted."""
+    request = context["request"]
+    sessions = list(
+        selectors.session_list_for_user(user=request.user).only(
+            "id", "title", "status", "last_active_at", "message_count"
+        )[: SIDEBAR_CONVERSATIONS + 1]
+    )
+    return {
+        "request": request,
+        "user": request.user,
+        "csrf_token": context.get("csrf_token"),
+        "sidebar_sessions": sessions[:SIDEBAR_CONVERSATIONS],
+        "sidebar_more": len(sessions) > SIDEBAR_CONVERSATIONS,
+        "current_id": getattr(current, "pk", None),
+    }
+
+
+@register.filter
+def ago(value: datetime | None) -> str:
+    """``"just now"`` under a minute, else ``"<timesince> ago"`` (e.g. ``"3 hours ago"``)."""
+    if value is None:
+        return ""
+    if (timezone.now() - value).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(value, depth=1)} ago"
