@@ -1,6 +1,6 @@
 """Celery tasks: thin interfaces over services (ids and flags in, the service inside).
 
-The beat schedule (``CELERY_BEAT_SCHEDULE`` in settings) runs ``apply_retention`` and
+The beat schedule (``CELERY_BEAT_SCHEDULE`` in settings) runs ``sweep_store`` hourly, ``apply_retention`` and
 ``prune_checkpoints`` daily. Each task declares its own time limits (seconds; there are no global
 ones in settings) and late acks (a task lost with its worker runs again: every task here is idempotent).
 """
@@ -62,3 +62,29 @@ def apply_retention(dry_run: bool = False, batch_size: int | None = None) -> dic
 def enqueue_apply_retention(*, dry_run: bool = False) -> None:
     """Queue ``apply_retention`` once the current transaction commits (immediately outside one)."""
     transaction.on_commit(lambda: apply_retention.delay(dry_run=dry_run))
+
+
+# --- long-term memory (DjangoStore) --------------------------------------------------------------
+
+
+@shared_task(name="sessions_app.sweep_store", acks_late=True, time_limit=30 * 60, soft_time_limit=25 * 60,
+             autoretry_for=(OperationalError, InterfaceError), retry_backoff=60, max_retries=3)
+def sweep_store(dry_run: bool = False) -> dict[str, Any]:
+    """Delete expired store items (``governance.store.retention_sweep_store``); ``{"store_items": n}``.
+
+    Idempotent (each batch its own transaction); audited as ``task:sweep_store``.
+    """
+    from .governance.store import retention_sweep_store
+
+    return {"store_items": retention_sweep_store(actor="task:sweep_store", dry_run=bool(dry_run))}
+
+
+@shared_task(name="sessions_app.update_summary", acks_late=True, time_limit=10 * 60, soft_time_limit=9 * 60,
+             autoretry_for=(OperationalError, InterfaceError), retry_backoff=30, max_retries=3)
+def update_summary(session_id: str) -> dict[str, Any] | None:
+    """Rewrite a conversation's rolling summary (``memory.summary.summary_update``); queued by the
+    chat turn when the window moved on (``memory.background``). Idempotent; ``None``: nothing new."""
+    from .memory.summary import summary_update
+
+    summary = summary_update(session_id)
+    return None if summary is None else {"version": summary["version"], "through_seq": summary["through_seq"]}

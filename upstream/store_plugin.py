@@ -67,7 +67,8 @@ def pytest_pycollect_makemodule(module_path: Path, parent: Any) -> Any:
         mod.DEFAULT_URI = _server_uri()
         if TARGET == "django":
             mod.store = _store_fixture
-            mod._create_vector_store = _vector_store_sync if module_path.name == "test_store.py" else _vector_store_async
+            sync = module_path.name == "test_store.py"
+            mod._create_vector_store = _vector_store_sync if sync else _vector_store_async
             mod._create_pool_store = _pool_store
     return module
 

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Sum
 
-from ..models import AuditLogEntry, ChatSession, Checkpoint, SessionState
+from ..models import AuditLogEntry, ChatSession, Checkpoint, SessionState, StoreItem
 from .audit import Actor, audit_record
 from .lifecycle import delete_checkpoints, evict_cached_sessions
 
@@ -40,7 +40,7 @@ def user_erase_preview(*, user: Any) -> ErasureSummary:
         messages=sessions.aggregate(n=Sum("message_count"))["n"] or 0,
         state_versions=SessionState.objects.filter(session__owner=user).count(),
         checkpoints=checkpoints,
-        other_rows={},
+        other_rows={StoreItem._meta.label: StoreItem.objects.owned_by(user.pk).count()},
         dry_run=True,
     )
 
@@ -50,7 +50,8 @@ def user_erase(*, user: Any, actor: Actor) -> ErasureSummary:
     """Delete one user and everything they own, in one transaction; audited; evicts the cache.
 
     Deletes the user's sessions with their messages, state versions and LangGraph checkpoints,
-    then the user row, whose other dependants (API tokens, Django admin log rows …) go with it
+    their long-term memory (store items whose namespace is theirs: ``StoreItem.owner_id``), then
+    the user row, whose other dependants (API tokens, Django admin log rows …) go with it
     through their ``on_delete=CASCADE`` foreign keys. The audit entry (action ``erase``) keeps
     the user's id in ``target_user_id`` and the counts, not the username. Audit entries the
     user wrote as an actor stay, with ``user`` set to ``NULL`` (``actor`` keeps the name they
@@ -64,6 +65,8 @@ def user_erase(*, user: Any, actor: Actor) -> ErasureSummary:
     session_ids = tuple(ChatSession.objects.owned_by(user).order_by("pk").values_list("pk", flat=True))
     states, _ = SessionState.objects.filter(session_id__in=session_ids).delete()
     checkpoints = delete_checkpoints(session_ids)
+    # Long-term memory under the user's namespaces (sessions_app.store.namespaces), every tenant.
+    _, store_rows = StoreItem.objects.owned_by(user_id).delete()
     deleted_messages = 0
     # Sessions in chunks keep the IN lists small; messages go by one DELETE per chunk (cascade).
     for start in range(0, len(session_ids), 1000):
@@ -76,6 +79,8 @@ def user_erase(*, user: Any, actor: Actor) -> ErasureSummary:
         for label, n in per_model.items()
         if label not in {user_model._meta.label, ChatSession._meta.label} and n
     }
+    if store_rows.get(StoreItem._meta.label):
+        other[StoreItem._meta.label] = store_rows[StoreItem._meta.label]
     summary = ErasureSummary(
         user_id=user_id,
         sessions=len(session_ids),

@@ -17,7 +17,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from .. import cache
-from ..models import AuditLogEntry, ChatMessage, ChatSession, SessionState
+from ..models import AuditLogEntry, ChatMessage, ChatSession, SessionState, StoreItem
 from .audit import Actor, audit_record
 
 
@@ -73,7 +73,8 @@ def sessions_delete(
     filter) is re-checked under that lock, so a session that retention selected but
     that changed meanwhile (e.g. was unarchived) is left alone. Messages and state versions are
     deleted with one ``DELETE … WHERE session_id IN (…)`` each — never loaded into memory —
-    then the checkpoints of their threads, then the sessions. Ids already gone are skipped
+    then the checkpoints of their threads and their store items (``StoreItem.session_id``), then
+    the sessions. Ids already gone are skipped
     (idempotent); nothing is audited when nothing was deleted. Keep batches to a few thousand ids.
     """
     ids = _lock(ChatSession.objects.filter(pk__in=list(session_ids)), still)
@@ -82,10 +83,12 @@ def sessions_delete(
     messages, _ = ChatMessage.objects.filter(session_id__in=ids).delete()
     states, _ = SessionState.objects.filter(session_id__in=ids).delete()
     checkpoints = delete_checkpoints(ids)
+    _, store_rows = StoreItem.objects.filter(session_id__in=ids).delete()  # their summaries (memory)
     ChatSession.objects.filter(pk__in=ids).delete()
     _audit_and_evict(
         ids, action=action, actor=actor, messages=messages,
-        details={"state_versions": states, "checkpoints": checkpoints, **(details or {})},
+        details={"state_versions": states, "checkpoints": checkpoints,
+                 "store_items": store_rows.get(StoreItem._meta.label, 0), **(details or {})},
     )
     return DeleteResult(session_ids=ids, messages=messages, state_versions=states, checkpoints=checkpoints)
 

@@ -55,6 +55,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterField(
+            model_name='auditlogentry',
+            name='action',
+            field=models.CharField(choices=[('archive', 'Archive'), ('unarchive', 'Unarchive'), ('delete', 'Delete'), ('purge', 'Purge archived'), ('expire', 'Delete expired'), ('prune_state', 'Prune state versions'), ('export', 'Export'), ('import', 'Import'), ('erase', 'Erase user'), ('store_delete', 'Delete memory items'), ('store_expire', 'Delete expired memory items')], max_length=16),
+        ),
         migrations.CreateModel(
             name='StoreItem',
             fields=[
@@ -65,6 +70,7 @@ class Migration(migrations.Migration):
                 ('search_text', models.TextField(blank=True, default='', help_text='What full-text search sees.')),
                 ('owner_id', models.BigIntegerField(blank=True, help_text='The user the namespace belongs to.', null=True)),
                 ('tenant', models.CharField(blank=True, default='', max_length=64)),
+                ('session_id', models.UUIDField(blank=True, help_text='The conversation the namespace belongs to.', null=True)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('expires_at', models.DateTimeField(blank=True, null=True)),
@@ -72,7 +78,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': 'store item',
-                'indexes': [models.Index(fields=['prefix'], name='storeitem_prefix_idx', opclasses=['text_pattern_ops']), models.Index(condition=models.Q(('expires_at__isnull', False)), fields=['expires_at'], name='storeitem_expires_idx'), models.Index(condition=models.Q(('owner_id__isnull', False)), fields=['owner_id', '-updated_at'], name='storeitem_owner_idx')],
+                'indexes': [models.Index(fields=['prefix'], name='storeitem_prefix_idx', opclasses=['text_pattern_ops']), models.Index(condition=models.Q(('expires_at__isnull', False)), fields=['expires_at'], name='storeitem_expires_idx'), models.Index(condition=models.Q(('session_id__isnull', False)), fields=['session_id'], name='storeitem_session_idx'), models.Index(condition=models.Q(('owner_id__isnull', False)), fields=['owner_id', '-updated_at'], name='storeitem_owner_idx')],
                 'constraints': [models.UniqueConstraint(fields=('prefix', 'key'), name='storeitem_prefix_key_uniq')],
             },
         ),

@@ -4,6 +4,7 @@ from .checkpoints import Checkpoint, CheckpointBlob, CheckpointThread, Checkpoin
 from .messages import ChatMessage, ChatMessageQuerySet
 from .sessions import TITLE_MAX_LENGTH, ChatSession, ChatSessionQuerySet
 from .state import SessionState, SessionStateQuerySet
+from .store import StoreItem, StoreItemQuerySet, StoreVector
 from .tokens import ApiToken, ApiTokenQuerySet
 
 __all__ = [
@@ -21,5 +22,8 @@ __all__ = [
     "CheckpointWrite",
     "SessionState",
     "SessionStateQuerySet",
+    "StoreItem",
+    "StoreItemQuerySet",
+    "StoreVector",
     "TITLE_MAX_LENGTH",
 ]

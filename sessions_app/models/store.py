@@ -14,7 +14,9 @@ models, so the terms mean what LangGraph says they mean:
   convention of ``sessions_app.store.namespaces`` (``("users", "<user pk>", …)``,
   ``("tenants", "<tenant>", "users", "<user pk>", …)``); ``NULL`` for application namespaces.
   Erasure deletes by ``owner_id``; the Memory page and API read only the caller's namespace.
-  A plain integer, not a foreign key: a store write must not fail (or lock the user row)
+  ``session_id`` likewise for ``(… "users", "<pk>", "sessions", "<session uuid>", …)``: the item
+  belongs to one conversation (its rolling summary) and goes when the conversation is deleted.
+  Plain values, not foreign keys: a store write must not fail (or lock the user row)
   because of a namespace, and erasure deletes these rows itself.
 
 Races: puts are upserts on the unique ``(prefix, key)`` (*ON CONFLICT DO UPDATE*): two writers
@@ -50,6 +52,7 @@ class StoreItem(models.Model):
     search_text = models.TextField(blank=True, default="", help_text="What full-text search sees.")
     owner_id = models.BigIntegerField(null=True, blank=True, help_text="The user the namespace belongs to.")
     tenant = models.CharField(max_length=64, blank=True, default="")
+    session_id = models.UUIDField(null=True, blank=True, help_text="The conversation the namespace belongs to.")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -70,6 +73,8 @@ class StoreItem(models.Model):
             models.Index(
                 fields=["expires_at"], name="storeitem_expires_idx", condition=Q(expires_at__isnull=False)
             ),
+            # Deleting conversations (retention, erasure, the user) deletes their items.
+            models.Index(fields=["session_id"], name="storeitem_session_idx", condition=Q(session_id__isnull=False)),
             # Erasure and the Memory page: a user's items, newest first.
             models.Index(
                 fields=["owner_id", "-updated_at"], name="storeitem_owner_idx", condition=Q(owner_id__isnull=False)

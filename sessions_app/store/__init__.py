@@ -6,7 +6,7 @@
 """
 from __future__ import annotations
 
-from .namespaces import owner_of, user_namespace
+from .namespaces import owner_of, session_namespace, session_of, user_namespace
 from .store import DjangoStore
 
-__all__ = ["DjangoStore", "owner_of", "user_namespace"]
+__all__ = ["DjangoStore", "owner_of", "session_namespace", "session_of", "user_namespace"]

@@ -51,7 +51,7 @@ def tokenized(fields: Iterable[str] | None) -> list[tuple[str, Any]]:
 
 def query_terms(query: str) -> list[str]:
     """The distinct words of ``query`` that the search uses (see module doc), at most ``MAX_TERMS``."""
-    words = [w.lower() for w in _WORD.findall(query or "")]
+    words = [w.lower() for w in _WORD.findall(query or "") if len(w) > 1 or w.isdigit()]
     seen: dict[str, None] = {}
     for w in words:
         seen.setdefault(w, None)
@@ -60,11 +60,26 @@ def query_terms(query: str) -> list[str]:
     return (content or terms)[:MAX_TERMS]
 
 
-def pg_tsquery(terms: Sequence[str]) -> str:
-    """``'a' | 'b'`` for ``to_tsquery('simple', …)`` (quotes inside a word are doubled)."""
-    return " | ".join("'" + t.replace("'", "''").replace("\\", "\\\\") + "'" for t in terms)
+def stem(word: str) -> str:
+    """A crude suffix strip for prefix matching (``lives`` → ``liv``, ``dogs`` → ``dog``)."""
+    if len(word) > 3 and word.isalpha():
+        for suffix in ("ing", "ed", "ies", "es", "s"):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                return word[: -len(suffix)]
+    return word
 
 
-def fts5_query(terms: Sequence[str]) -> str:
-    """``"a" OR "b"`` for an FTS5 ``MATCH``."""
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+def pg_tsquery(terms: Sequence[str], *, prefix: bool = False) -> str:
+    """``'a' | 'b'`` for ``to_tsquery('simple', …)`` (quotes inside a word are doubled); with
+    ``prefix``, each word's ``stem`` as a prefix: ``'liv':* | 'dog':*``."""
+    def one(t: str) -> str:
+        quoted = "'" + (stem(t) if prefix else t).replace("'", "''").replace("\\", "\\\\") + "'"
+        return quoted + ":*" if prefix else quoted
+
+    return " | ".join(one(t) for t in terms)
+
+
+def fts5_query(terms: Sequence[str], *, prefix: bool = False) -> str:
+    """``"a" OR "b"`` for an FTS5 ``MATCH``; with ``prefix``, ``"liv"* OR "dog"*``."""
+    return " OR ".join('"' + (stem(t) if prefix else t).replace('"', '""') + '"' + ("*" if prefix else "")
+                       for t in terms)

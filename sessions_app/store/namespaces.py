@@ -3,7 +3,8 @@
 **The convention.** A namespace that belongs to a user starts with ``("users", "<user pk>")``;
 one that belongs to a user *within a tenant* starts with ``("tenants", "<tenant>", "users",
 "<user pk>")``. Everything after that is the application's (``("users", "42", "memories")`` is
-where the chat keeps user memories). Any other namespace is application data with no owner.
+where the chat keeps user memories; ``(…, "users", "42", "sessions", "<conversation uuid>", …)``
+belongs to one conversation as well). Any other namespace is application data with no owner.
 
 What the convention gives:
 
@@ -20,11 +21,13 @@ it is given. Code that serves end users must go through ``user_namespace``.
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 USERS = "users"
 TENANTS = "tenants"
 MEMORIES = "memories"
+SESSIONS = "sessions"
 
 
 def to_text(namespace: tuple[str, ...]) -> str:
@@ -56,6 +59,24 @@ def owner_of(namespace: tuple[str, ...]) -> tuple[int | None, str]:
     if len(namespace) >= 4 and namespace[0] == TENANTS and namespace[2] == USERS and _is_pk(namespace[3]):
         return int(namespace[3]), namespace[1][:64]
     return None, ""
+
+
+def session_of(namespace: tuple[str, ...]) -> uuid.UUID | None:
+    """The conversation of a user namespace ``(…, "users", pk, "sessions", "<uuid>", …)``, if any."""
+    if owner_of(namespace)[0] is None:
+        return None
+    start = 2 if namespace[0] == USERS else 4
+    if len(namespace) > start + 1 and namespace[start] == SESSIONS:
+        try:
+            return uuid.UUID(namespace[start + 1])
+        except ValueError:
+            return None
+    return None
+
+
+def session_namespace(session: Any, *rest: str) -> tuple[str, ...]:
+    """The namespace of a conversation's own items: its owner's, then ``"sessions", "<uuid>"``."""
+    return user_namespace(session.owner_id, SESSIONS, str(session.pk), *rest, tenant=session.tenant or "")
 
 
 def _is_pk(label: str) -> bool:

@@ -83,7 +83,7 @@ def _in_namespace(prefix: tuple[str, ...]) -> Q:
 
 def candidates(op: SearchOp, now: datetime) -> QuerySet[StoreItem]:
     """The live items of ``op``'s namespace that pass its filter (unordered)."""
-    qs = StoreItem.objects.live(now).filter(_in_namespace(op.namespace_prefix))
+    qs: QuerySet[StoreItem] = StoreItem.objects.live(now).filter(_in_namespace(op.namespace_prefix))
     clauses, params = filters.filter_sql(op.filter, connection.vendor, column=f'"{ITEM}"."value"')
     if clauses:
         qs = qs.extra(where=clauses, params=params)
@@ -93,6 +93,7 @@ def candidates(op: SearchOp, now: datetime) -> QuerySet[StoreItem]:
 def search(op: SearchOp, now: datetime, index: StoreIndex | None, query_vector: Sequence[float] | None,
            refresh: Refresh) -> list[SearchItem]:
     qs = candidates(op, now)
+    ranked: list[tuple[dict[str, Any], float | None]]
     if op.query and index is not None and query_vector is not None:
         ranked = _rank_vectors(qs, op, index, query_vector)
     elif op.query and (terms := fts.query_terms(op.query)):
@@ -109,12 +110,13 @@ def search(op: SearchOp, now: datetime, index: StoreIndex | None, query_vector: 
     return found
 
 
-def _rows_in_order(ranked: list[tuple[int, float]]) -> list[tuple[dict[str, Any], float]]:
+def _rows_in_order(ranked: list[tuple[int, float]]) -> list[tuple[dict[str, Any], float | None]]:
     rows = {r["id"]: r for r in StoreItem.objects.filter(pk__in=[pk for pk, _ in ranked]).values(*FIELDS)}
     return [(rows[pk], score) for pk, score in ranked if pk in rows]
 
 
-def _rank_text(qs: QuerySet[StoreItem], op: SearchOp, terms: list[str]) -> list[tuple[dict[str, Any], float]]:
+def _rank_text(qs: QuerySet[StoreItem], op: SearchOp, terms: list[str]
+               ) -> list[tuple[dict[str, Any], float | None]]:
     ids_sql, ids_params = qs.values("id").query.sql_with_params()
     if connection.vendor == "postgresql":
         sql = (
@@ -138,7 +140,7 @@ def _rank_text(qs: QuerySet[StoreItem], op: SearchOp, terms: list[str]) -> list[
 
 
 def _rank_vectors(qs: QuerySet[StoreItem], op: SearchOp, index: StoreIndex,
-                  query_vector: Sequence[float]) -> list[tuple[dict[str, Any], float]]:
+                  query_vector: Sequence[float]) -> list[tuple[dict[str, Any], float | None]]:
     ids_sql, ids_params = qs.values("id").query.sql_with_params()
     if uses_pgvector():
         distance, score = index.pg_score()
@@ -200,12 +202,14 @@ def put_many(puts: Sequence[PutOp], vectors: dict[tuple[tuple[str, ...], str], l
         objs.append(StoreItem(
             prefix=namespaces.to_text(op.namespace), key=op.key, value=dict(op.value or {}),
             search_text=fts.document_text(dict(op.value or {}), fields), owner_id=owner_id, tenant=tenant,
+            session_id=namespaces.session_of(op.namespace),
             created_at=now, updated_at=now, ttl_minutes=ttl,
             expires_at=None if ttl is None else now + timedelta(minutes=ttl),
         ))
     StoreItem.objects.bulk_create(
         objs, update_conflicts=True, unique_fields=["prefix", "key"],
-        update_fields=["value", "search_text", "owner_id", "tenant", "updated_at", "expires_at", "ttl_minutes"],
+        update_fields=["value", "search_text", "owner_id", "tenant", "session_id", "updated_at", "expires_at",
+                       "ttl_minutes"],
     )
     if index is None:
         return

@@ -5,7 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from sessions_app.store.ttl import BATCH_SIZE, sweep_expired
+from sessions_app.governance.store import retention_sweep_store
+from sessions_app.store.ttl import BATCH_SIZE
 
 
 class Command(BaseCommand):
@@ -16,6 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="Items per transaction.")
 
     def handle(self, *args: Any, dry_run: bool, batch_size: int, **options: Any) -> None:
-        n = sweep_expired(batch_size=max(1, batch_size), dry_run=dry_run)
+        n = retention_sweep_store(actor="command:sweep_store", dry_run=dry_run, batch_size=max(1, batch_size))
         verb = "would delete" if dry_run else "deleted"
         self.stdout.write(f"{verb} {n} expired store item(s)")
