@@ -216,6 +216,17 @@ CHATMEMORY_SYSTEM_PROMPT = env_str(
 CHATMEMORY_CONTEXT_WINDOW = env_int("CHATMEMORY_CONTEXT_WINDOW", 40, minimum=1)
 # ... then trimmed by langchain_core's trim_messages to this many tokens (approximate count).
 CHATMEMORY_CONTEXT_MAX_TOKENS = env_int("CHATMEMORY_CONTEXT_MAX_TOKENS", 3000, minimum=64)
+# Memory beyond the window (sessions_app.memory, docs/memory.md), each part switchable, each with a
+# token budget inside CHATMEMORY_CONTEXT_MAX_TOKENS: the rolling summary of what left the window
+# (rewritten by a Celery task once SUMMARY_STEP more messages left it), recall of older messages
+# relevant to the new one, and the user's memories (the Memory page; "remember …").
+CHATMEMORY_MEMORY_SUMMARY = env_bool("CHATMEMORY_MEMORY_SUMMARY", True)
+CHATMEMORY_MEMORY_RECALL = env_bool("CHATMEMORY_MEMORY_RECALL", True)
+CHATMEMORY_MEMORY_USER = env_bool("CHATMEMORY_MEMORY_USER", True)
+CHATMEMORY_MEMORY_SUMMARY_TOKENS = env_int("CHATMEMORY_MEMORY_SUMMARY_TOKENS", 400, minimum=32)
+CHATMEMORY_MEMORY_RECALL_TOKENS = env_int("CHATMEMORY_MEMORY_RECALL_TOKENS", 600, minimum=32)
+CHATMEMORY_MEMORY_USER_TOKENS = env_int("CHATMEMORY_MEMORY_USER_TOKENS", 300, minimum=32)
+CHATMEMORY_MEMORY_SUMMARY_STEP = env_int("CHATMEMORY_MEMORY_SUMMARY_STEP", 20, minimum=1)
 # Largest accepted user message, in characters.
 CHATMEMORY_MAX_MESSAGE_CHARS = env_int("CHATMEMORY_MAX_MESSAGE_CHARS", 32_000, minimum=1)
 # Delay between tokens of the offline model's stream, in milliseconds (0 in tests).
@@ -260,6 +271,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60,  # seconds
         "kwargs": {"keep": CHATMEMORY_CHECKPOINT_KEEP, "older_than_days": CHATMEMORY_CHECKPOINT_PRUNE_AFTER_DAYS},
     },
+    "sweep-store": {"task": "sessions_app.sweep_store", "schedule": 60 * 60},  # expired store items, hourly
 }
 
 # --- The active-session cache and /health --------------------------------------------------------

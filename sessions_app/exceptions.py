@@ -40,6 +40,13 @@ class SessionNotFound(ChatMemoryError, LookupError):
     code = "not_found"
 
 
+class MemoryNotFound(ChatMemoryError, LookupError):
+    """No such user memory for this user (someone else's key included: 404, never 403)."""
+
+    status_code = 404
+    code = "not_found"
+
+
 class SessionGone(ChatMemoryError):
     """The session was deleted."""
 

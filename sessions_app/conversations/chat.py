@@ -5,7 +5,9 @@ The chain is LangChain's usual shape — ``ChatPromptTemplate`` (system +
 and written through ``DjangoChatMessageHistory``. Two rules make a turn safe:
 
 * **Bounded context.** Only the last ``CHATMEMORY_CONTEXT_WINDOW`` messages are read (an index
-  range scan, O(window)), then ``langchain_core.messages.trim_messages`` keeps at most
+  range scan, O(window)), after one system message of memory from beyond the window
+  (``sessions_app.memory.TurnMemory``: user memories, the rolling summary, recalled older
+  messages — each switchable), then ``langchain_core.messages.trim_messages`` keeps at most
   ``CHATMEMORY_CONTEXT_MAX_TOKENS`` tokens (approximate count), starting on a human message.
 * **Atomic turns.** The human message and the answer are appended together, in one
   transaction, only once the model has answered. A failing model leaves no half-turn behind;
@@ -33,6 +35,7 @@ from langchain_core.messages.utils import count_tokens_approximately
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
 from ..exceptions import ChatMemoryError, InvalidInput, ModelFailed, SessionReadOnly, from_exception
+from ..memory import TurnMemory
 from .history import DjangoChatMessageHistory
 from .llm import get_chat_model
 
@@ -89,7 +92,8 @@ class ChatTurn:
         self.text = validate_user_text(text)
         if history.session.is_archived:
             raise SessionReadOnly("this conversation is archived; unarchive it to continue")
-        self.model = model or get_chat_model()
+        self.memory = TurnMemory(history.session, self.text)  # beyond the window: sessions_app.memory
+        self.model = self.memory.model(model or get_chat_model())
         self.answer: AIMessage | None = None
         self.saved_seqs: list[int] = []
 
@@ -97,7 +101,7 @@ class ChatTurn:
         window = self.history.get_recent_messages(settings.CHATMEMORY_CONTEXT_WINDOW)
         return {
             "system": settings.CHATMEMORY_SYSTEM_PROMPT,
-            "history": build_context(window),
+            "history": build_context(self.memory.before_window(window) + window),
             "input": self.text,
         }
 
@@ -107,6 +111,7 @@ class ChatTurn:
     def _save(self, answer: AIMessage) -> None:
         self.answer = answer
         self.saved_seqs = self.history.session_append([HumanMessage(content=self.text), answer])
+        self.memory.after_turn(self.saved_seqs)
 
     def run(self) -> AIMessage:
         """Call the model without streaming, store the turn, return the answer."""
