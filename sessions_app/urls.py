@@ -14,6 +14,9 @@ urlpatterns = [
     path("c/<uuid:session_id>/rename/", views.conversation_rename, name="conversation_rename"),
     path("c/<uuid:session_id>/delete/", views.conversation_delete, name="conversation_delete"),
     path("c/<uuid:session_id>/messages/", views.conversation_stream, name="conversation_stream"),
+    path("settings/memory/", views.memory_list, name="memory_list"),
+    path("settings/memory/<str:key>/", views.memory_edit, name="memory_edit"),
+    path("settings/memory/<str:key>/delete/", views.memory_delete, name="memory_delete"),
     path("settings/tokens/", views.api_token_list, name="api_token_list"),
     path("settings/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]

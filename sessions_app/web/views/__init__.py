@@ -8,6 +8,7 @@ from .conversations import (
     conversation_list,
     conversation_rename,
 )
+from .memory import memory_delete, memory_edit, memory_list
 from .tokens import api_token_list, api_token_revoke
 
 __all__ = [
@@ -19,5 +20,8 @@ __all__ = [
     "conversation_list",
     "conversation_rename",
     "conversation_stream",
+    "memory_delete",
+    "memory_edit",
+    "memory_list",
     "signup",
 ]
