@@ -7,7 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install install-dev run test lint bench bench-checkpoints bench-memory fuzz import-sharegpt clean
+.PHONY: install install-dev run test lint bench bench-checkpoints bench-memory bench-recall fuzz import-sharegpt clean \
+	test-upstream-store
 
 ## make install: the runtime dependencies only (requirements.txt), what `make run` needs
 install: $(VENV)/.installed
@@ -49,7 +50,7 @@ bench-memory: install
 	$(PY) -W ignore bench/memory_bench.py --out docs/benchmarks.md
 
 # `make bench` includes the checkpoint benchmark (a recipe-less rule: other bench targets may add theirs).
-bench: bench-checkpoints bench-memory
+bench: bench-checkpoints bench-memory bench-recall
 
 ## make fuzz: schemathesis against the live OpenAPI spec, many examples per operation, every phase
 fuzz: install-dev
@@ -82,7 +83,13 @@ import-sharegpt: install
 ## make test-upstream-store: langgraph-checkpoint-postgres 3.2.0's test_store.py + test_async_store.py,
 ## unchanged, against DjangoStore (pgvector and portable scoring) and PostgresStore, on DATABASE_URL's
 ## server (PostgreSQL); pgvector is built from third_party/ first. Summary in var/upstream/store-results.txt.
-test-upstream-store: install
-	$(PIP) install --quiet -r requirements-dev.txt
+test-upstream-store: install-dev
 	scripts/build_pgvector.sh
 	upstream/run_store_suites.sh
+
+## make bench-recall: does a fact said long ago reach the model's context? Synthetic LongMemEval-style
+## conversations (100 / 1,000 / 10,000 messages), window only vs + summary / + recall / + memories:
+## recall@context, context tokens, added latency (PostgreSQL db chatmemory_bench_recall); writes
+## docs/benchmarks-recall.md. `make bench` runs it too.
+bench-recall: install
+	$(PY) bench/recall_bench.py --out docs/benchmarks-recall.md
