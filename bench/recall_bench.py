@@ -118,7 +118,7 @@ def _measure(seeded: dict[int, list[tuple[Any, Any]]], label: str, strategies: l
                 history = DjangoChatMessageHistory.from_session(session, cache=False)
                 window = history.get_recent_messages(settings.CHATMEMORY_CONTEXT_WINDOW)
                 for q in conv.questions:
-                    for rep in range(3):
+                    for _rep in range(3):
                         turn = ChatTurn(history=history, text=q.text, model=OfflineChatModel())
                         started = time.perf_counter()
                         turn.memory.before_window(window)
@@ -144,8 +144,8 @@ def _measure(seeded: dict[int, list[tuple[Any, Any]]], label: str, strategies: l
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
-    out = ["| messages | strategy | recall index | recall@context | context tokens p50 / max | added latency p50 / p95 (ms) "
-           "| answer accuracy |", "|---:|---|---|---:|---:|---:|---:|"]
+    out = ["| messages | strategy | recall index | recall@context | context tokens p50 / max "
+           "| added latency p50 / p95 (ms) | answer accuracy |", "|---:|---|---|---:|---:|---:|---:|"]
     for r in rows:
         acc = "—" if r["accuracy"] is None else f"{r['accuracy']:.2f}"
         out.append(f"| {r['size']:,} | {r['strategy']} | {r['index']} | {r['recall']:.2f} ({r['questions']} q) | "

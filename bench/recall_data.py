@@ -116,7 +116,7 @@ def conversation(n_messages: int, seed: int) -> Conversation:
     rng = random.Random(seed)
     conv = Conversation()
     topics = list(TOPICS)
-    for i in range(0, n_messages, 2):
+    for _i in range(0, n_messages, 2):
         lines = TOPICS[rng.choice(topics)]
         j = rng.randrange(0, len(lines), 2)
         conv.messages.append(("human", _fill(lines[j], rng, SLOTS, {})))
