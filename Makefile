@@ -93,3 +93,9 @@ test-upstream-store: install-dev
 ## docs/benchmarks-recall.md. `make bench` runs it too.
 bench-recall: install
 	$(PY) bench/recall_bench.py --out docs/benchmarks-recall.md
+
+## make vendor-js: re-vendor the chat page's JavaScript (markdown-it, DOMPurify, highlight.js) from npm
+## into static/vendor/ (pinned versions in scripts/vendor_js.sh; see static/vendor/README.md)
+.PHONY: vendor-js
+vendor-js:
+	./scripts/vendor_js.sh
