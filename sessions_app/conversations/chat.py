@@ -13,13 +13,18 @@ and written through ``DjangoChatMessageHistory``. Two rules make a turn safe:
   transaction, only once the model has answered. A failing model leaves no half-turn behind;
   a client that disconnects mid-stream does not stop the turn: the rest of the answer is
   generated and the turn is stored exactly once.
+
+**Stop.** ``request_stop()`` (or a ``listener`` whose ``heard()`` returns true) ends the answer at
+the next piece: the model's stream is closed and the text so far is stored as the answer, with
+``response_metadata["stopped"] = True`` — still one atomic append of the human message and the
+(partial) answer. A disconnect is not a stop: it still completes the answer.
 """
 from __future__ import annotations
 
 import logging
 import uuid
 from collections.abc import Generator
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from langchain_core.language_models import BaseChatModel
@@ -76,6 +81,13 @@ def build_context(window: list[BaseMessage], *, max_tokens: int | None = None) -
     )
 
 
+class TurnListener(Protocol):
+    """Told every piece of the answer as it is generated (also while a turn whose client went
+    away is being finished); returning true from ``heard`` stops the answer there."""
+
+    def heard(self, text: str) -> bool: ...
+
+
 class ChatTurn:
     """A single user message and the model's answer to it.
 
@@ -84,10 +96,12 @@ class ChatTurn:
     ``saved_seqs`` then holds their ``seq`` numbers and ``answer`` the stored ``AIMessage``.
 
     Raises ``InvalidInput`` for a bad message and ``SessionReadOnly`` for an archived session
-    before calling the model; model errors propagate and nothing is stored.
+    before calling the model; model errors propagate and nothing is stored. ``stopped`` tells
+    whether the stored answer was cut short by a stop (see the module docstring).
     """
 
-    def __init__(self, *, history: DjangoChatMessageHistory, text: str, model: BaseChatModel | None = None) -> None:
+    def __init__(self, *, history: DjangoChatMessageHistory, text: str, model: BaseChatModel | None = None,
+                 listener: TurnListener | None = None) -> None:
         self.history = history
         self.text = validate_user_text(text)
         if history.session.is_archived:
@@ -96,6 +110,16 @@ class ChatTurn:
         self.model = self.memory.model(model or get_chat_model())
         self.answer: AIMessage | None = None
         self.saved_seqs: list[int] = []
+        self.listener = listener
+        self.stopped = False
+
+    def request_stop(self) -> None:
+        """End the answer at its next piece; what was generated until then is stored, marked stopped."""
+        self.stopped = True
+
+    def _heard(self, text: str) -> None:
+        if self.listener is not None and self.listener.heard(text):
+            self.stopped = True
 
     def prompt_inputs(self) -> dict[str, Any]:
         window = self.history.get_recent_messages(settings.CHATMEMORY_CONTEXT_WINDOW)
@@ -109,6 +133,8 @@ class ChatTurn:
         return PROMPT | self.model
 
     def _save(self, answer: AIMessage) -> None:
+        if self.stopped:
+            answer.response_metadata = {**answer.response_metadata, "stopped": True}
         self.answer = answer
         self.saved_seqs = self.history.session_append([HumanMessage(content=self.text), answer])
         self.memory.after_turn(self.saved_seqs)
@@ -121,20 +147,29 @@ class ChatTurn:
         return answer
 
     def stream(self) -> Generator[str, None, None]:
-        """Yield the answer's text as it is generated; store the turn when it is complete."""
+        """Yield the answer's text as it is generated; store the turn when it is complete (or stopped)."""
         chunks = self._chain().stream(self.prompt_inputs())
         total: AIMessageChunk | None = None
         try:
             for chunk in chunks:
                 total = chunk if total is None else total + chunk
                 if chunk.text:
+                    self._heard(chunk.text)
                     yield chunk.text
+                if self.stopped:
+                    break
         except GeneratorExit:
             # The client went away mid-stream: finish the answer and store the turn anyway.
             for chunk in chunks:
                 total = chunk if total is None else total + chunk
+                if chunk.text:
+                    self._heard(chunk.text)
+                if self.stopped:
+                    break
+            chunks.close()
             self._save(_as_message(total))
             raise
+        chunks.close()  # after a stop: ends the model's stream (and its HTTP request)
         self._save(_as_message(total))
 
 

@@ -98,17 +98,28 @@ def openai_configured() -> bool:
     return bool(settings.OPENAI_API_KEY or settings.OPENAI_BASE_URL)
 
 
-def get_chat_model() -> BaseChatModel:
-    """The configured chat model (see the module docstring)."""
+def get_chat_model(
+    *, timeout: float | None = None, max_retries: int = 1, max_tokens: int | None = None
+) -> BaseChatModel:
+    """The configured chat model (see the module docstring).
+
+    ``timeout`` (seconds, default ``CHATMEMORY_MODEL_TIMEOUT``), ``max_retries`` and
+    ``max_tokens`` (the answer's limit) bound a call, e.g. the small one that titles a
+    conversation. Streams ask for the token usage (``stream_usage``): OpenAI-compatible servers
+    then send it in the last chunk and the stored answer carries it as ``usage_metadata``.
+    """
     if openai_configured():
         from langchain_openai import ChatOpenAI
 
         kwargs: dict[str, Any] = {
             "model": settings.CHATMEMORY_MODEL,
             "api_key": settings.OPENAI_API_KEY or "not-needed",
-            "timeout": settings.CHATMEMORY_MODEL_TIMEOUT,
-            "max_retries": 1,
+            "timeout": timeout or settings.CHATMEMORY_MODEL_TIMEOUT,
+            "max_retries": max_retries,
+            "stream_usage": True,
         }
+        if max_tokens is not None:
+            kwargs["max_tokens"] = max_tokens
         if settings.OPENAI_BASE_URL:
             kwargs["base_url"] = settings.OPENAI_BASE_URL
         return ChatOpenAI(**kwargs)

@@ -11,15 +11,19 @@
     event: error            (nothing was stored)
     data: {"error": "model_error", "detail": "The model failed to answer (…). Nothing was stored; try again."}
 
-``error`` carries the code and text of the domain error (``chat.turn_failure``): the same
-failure reads the same in the browser and the API. If the client disconnects mid-stream the
-server closes the generator; ``ChatTurn`` then finishes the answer and stores the turn exactly once.
+``done`` also says ``"stopped"`` (the answer was cut short by a stop, see ``ChatTurn``) and
+``"usage"`` (the model's token counts ``{"input_tokens", "output_tokens", "total_tokens"}`` when
+it reported them, else ``null``). ``error`` carries the code and text of the domain error
+(``chat.turn_failure``): the same failure reads the same in the browser and the API. An
+interface may add fields to both (``done_extra`` / ``error_extra``, e.g. the chat page's
+session). If the client disconnects mid-stream the server closes the generator; ``ChatTurn``
+then finishes the answer and stores the turn exactly once.
 """
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.http import StreamingHttpResponse
@@ -35,8 +39,16 @@ def sse(event: str, data: dict[str, Any]) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def turn_events(turn: ChatTurn) -> Iterator[str]:
-    """The events of one turn: ``token``… then ``done`` (stored) or ``error`` (nothing stored)."""
+def turn_events(
+    turn: ChatTurn,
+    *,
+    done_extra: Callable[[ChatTurn], dict[str, Any]] | None = None,
+    error_extra: Callable[[ChatTurn], dict[str, Any]] | None = None,
+) -> Iterator[str]:
+    """The events of one turn: ``token``… then ``done`` (stored) or ``error`` (nothing stored).
+
+    ``done_extra(turn)`` / ``error_extra(turn)`` return fields added to those events (called
+    after the turn was stored / failed)."""
     tokens = turn.stream()
     try:
         for text in tokens:
@@ -49,10 +61,22 @@ def turn_events(turn: ChatTurn) -> Iterator[str]:
         raise
     except Exception as exc:  # noqa: BLE001 - every failure becomes the error event
         failure = turn_failure(turn.history.session_id, exc)
-        yield sse("error", {"error": failure.code, "detail": failure.detail})
+        extra = error_extra(turn) if error_extra is not None else {}
+        yield sse("error", {"error": failure.code, "detail": failure.detail, **extra})
         return
-    answer = plain_text(turn.answer) if turn.answer is not None else ""
-    yield sse("done", {"seqs": turn.saved_seqs, "answer": {"type": "ai", "content": answer}})
+    yield sse("done", {**done_payload(turn), **(done_extra(turn) if done_extra is not None else {})})
+
+
+def done_payload(turn: ChatTurn) -> dict[str, Any]:
+    """The ``done`` event of a stored turn: seqs, the answer, stopped, usage."""
+    answer = turn.answer
+    usage = dict(answer.usage_metadata) if answer is not None and answer.usage_metadata else None
+    return {
+        "seqs": turn.saved_seqs,
+        "answer": {"type": "ai", "content": plain_text(answer) if answer is not None else ""},
+        "stopped": turn.stopped,
+        "usage": usage,
+    }
 
 
 def sse_response(events: Iterator[str]) -> StreamingHttpResponse:
