@@ -180,7 +180,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "conversation_list"
+LOGIN_REDIRECT_URL = "chat_home"
 LOGOUT_REDIRECT_URL = "login"
 
 # --- I18N / static -------------------------------------------------------------------------------
@@ -209,6 +209,8 @@ OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
 CHATMEMORY_MODEL = env_str("CHATMEMORY_MODEL", "gpt-4o-mini")
 # Seconds before a call to the OpenAI-compatible server is abandoned.
 CHATMEMORY_MODEL_TIMEOUT = env_int("CHATMEMORY_MODEL_TIMEOUT", 60, minimum=1)
+# Seconds for the small call that titles a new conversation (in Celery, never in the turn).
+CHATMEMORY_TITLE_TIMEOUT = env_int("CHATMEMORY_TITLE_TIMEOUT", 10, minimum=1)
 CHATMEMORY_SYSTEM_PROMPT = env_str(
     "CHATMEMORY_SYSTEM_PROMPT", "You are a helpful assistant. Use the conversation so far."
 )

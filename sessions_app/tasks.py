@@ -6,12 +6,14 @@ ones in settings) and late acks (a task lost with its worker runs again: every t
 """
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError, transaction
 
 from .checkpoint.services import checkpoints_prune
+from .conversations.titles import session_make_title
 from .governance.retention import retention_apply
 
 # --- LangGraph checkpoints (retention) -----------------------------------------------------------
@@ -88,3 +90,14 @@ def update_summary(session_id: str) -> dict[str, Any] | None:
 
     summary = summary_update(session_id)
     return None if summary is None else {"version": summary["version"], "through_seq": summary["through_seq"]}
+
+
+# --- Conversations --------------------------------------------------------------------------------
+
+
+@shared_task(name="sessions_app.tasks.make_session_title", acks_late=True, ignore_result=True,
+             soft_time_limit=30, time_limit=45)  # seconds; the model call itself is bounded by CHATMEMORY_TITLE_TIMEOUT
+def make_session_title(session_id: str) -> str:
+    """Title an untitled conversation from its first exchange (``conversations.titles``); the
+    title set, or ``""``. Idempotent: a titled conversation is left as it is."""
+    return session_make_title(session_id=uuid.UUID(session_id))
