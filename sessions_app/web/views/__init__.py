@@ -1,12 +1,13 @@
 """Browser UI views (thin: forms validate, services write, ``conversations.selectors`` read)."""
 from .accounts import signup
-from .chat import conversation_stream
+from .chat import conversation_start, conversation_stop, conversation_stream
 from .conversations import (
-    conversation_create,
+    chat_home,
     conversation_delete,
     conversation_detail,
     conversation_list,
     conversation_rename,
+    conversation_updates,
 )
 from .memory import memory_delete, memory_edit, memory_list
 from .tokens import api_token_list, api_token_revoke
@@ -14,12 +15,15 @@ from .tokens import api_token_list, api_token_revoke
 __all__ = [
     "api_token_list",
     "api_token_revoke",
-    "conversation_create",
+    "chat_home",
     "conversation_delete",
     "conversation_detail",
     "conversation_list",
     "conversation_rename",
+    "conversation_start",
+    "conversation_stop",
     "conversation_stream",
+    "conversation_updates",
     "memory_delete",
     "memory_edit",
     "memory_list",

@@ -13,10 +13,10 @@ from ..forms import SignupForm
 def signup(request: HttpRequest) -> HttpResponse:
     """GET: the sign-up form. POST: create the account, log it in, go to the conversations."""
     if request.user.is_authenticated:
-        return redirect("conversation_list")
+        return redirect("chat_home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("conversation_list")
+        return redirect("chat_home")
     return render(request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200)

@@ -1,40 +1,140 @@
-"""The streaming chat endpoint of the page: one user message in, the answer out as server-sent events.
+"""The chat page's streaming endpoints: a message in, the answer out as server-sent events; Stop.
 
-``POST /c/<session_id>/messages`` (form field ``message``, CSRF-protected like every form) answers
-``text/event-stream`` in the format of ``conversations.sse`` (``token``… then ``done`` or ``error``).
+``POST /c/<session_id>/messages/`` (form field ``message``) and ``POST /c/new/messages/`` (the
+same, starting a new conversation: there is no separate "create" step) answer
+``text/event-stream`` in the format of ``conversations.sse``, with the page's additions::
+
+    event: session   data: {"id", "url", "title", "display_title", …, "urls": {…}}   (only /c/new/…)
+    event: turn      data: {"turn": "<id>"}     (what Stop refers to)
+    event: token     data: {"text": "…"}        (repeated)
+    event: done      data: {"seqs", "answer", "stopped", "usage", "created_at", "session": {…, "needs_title"}}
+    event: error     data: {"error", "detail", "discarded"}   (nothing stored; discarded: the new
+                                                                conversation was removed again)
+
 Problems found before the model is called — another user's or an unknown session (404), an
-archived one (409), an empty or too long message (400), a user over the chat rate limit (429 with
-``Retry-After``) — are plain HTTP errors with a JSON body ``{"error", "detail"}`` (``web.views.errors``).
+archived one (409), an empty or too long message (400), the chat rate limit (429 with
+``Retry-After``) — are plain HTTP errors with a JSON body ``{"error", "detail"}``; a new
+conversation is only created once the message passed those checks.
 
-The turn itself is ``conversations.chat.ChatTurn``: it stores the human+AI pair atomically when
-the answer is complete, and still completes and stores it if the browser goes away mid-stream.
+The turn is ``conversations.chat.ChatTurn`` (atomic; a disconnect still completes and stores
+it). While it runs it is visible to other requests (``conversations.live``): a page opened
+mid-answer shows the question and the answer so far, and ``POST /c/<id>/stop/`` (field
+``turn``) stops it — the answer written until then is stored, marked stopped.
 """
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Iterator
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ...conversations.chat import ChatTurn
+from ... import tasks
+from ...conversations import selectors
+from ...conversations.chat import ChatTurn, validate_user_text
 from ...conversations.history import DjangoChatMessageHistory
+from ...conversations.live import LiveTurn, turn_request_stop
 from ...conversations.ratelimit import chat_rate_limit_check
-from ...conversations.sse import sse_response, turn_events
+from ...conversations.sessions import session_create, session_delete
+from ...conversations.sse import sse, sse_response, turn_events
+from ...models import ChatSession
 from ..http import AuthenticatedHttpRequest
+from ..presenters import session_json, session_urls
 from .errors import domain_errors
+
+logger = logging.getLogger("sessions_app.chat")
+
+
+def _message(request: AuthenticatedHttpRequest) -> str:
+    return request.POST.get("message", "").replace("\r\n", "\n")
+
+
+class PageTurn:
+    """One turn of the chat page: the ``ChatTurn``, its ``LiveTurn`` and what the page is told."""
+
+    def __init__(self, request: AuthenticatedHttpRequest, history: DjangoChatMessageHistory, text: str, *,
+                 created: ChatSession | None = None) -> None:
+        self.user = request.user
+        self.created = created
+        self.live = LiveTurn(session_id=history.session_id, text=text)
+        self.turn = ChatTurn(history=history, text=text, listener=self.live)
+
+    def done_extra(self, turn: ChatTurn) -> dict[str, Any]:
+        session = ChatSession.objects.filter(pk=turn.history.session_id).first()
+        if session is None:
+            return {"created_at": timezone.now().isoformat(), "session": None}
+        return {"created_at": timezone.now().isoformat(),
+                "session": {**session_json(session), "needs_title": not session.title}}
+
+    def error_extra(self, turn: ChatTurn) -> dict[str, Any]:
+        if self.created is None:
+            return {}
+        # The conversation was made for this turn only: nothing of it is kept.
+        session_delete(session_id=self.created.pk, actor=self.user)
+        return {"discarded": True}
+
+    def events(self) -> Iterator[str]:
+        if self.created is not None:
+            yield sse("session", {**session_json(self.created), "urls": session_urls(self.created), "parent": None})
+        self.live.begin()
+        yield sse("turn", {"turn": self.live.turn_id})
+        try:
+            yield from turn_events(self.turn, done_extra=self.done_extra, error_extra=self.error_extra)
+        finally:
+            # Also when the browser went away (right after ``done``, or mid-answer: the turn was
+            # still completed and stored by then).
+            self.live.end()
+            if self.turn.saved_seqs:
+                self._title_if_untitled()
+
+    def _title_if_untitled(self) -> None:
+        # After ``done`` was sent: with eager Celery (no broker) the title is made right here,
+        # while the page already shows the answer; with a broker, a worker makes it.
+        session_id = self.turn.history.session_id
+        try:
+            if ChatSession.objects.filter(pk=session_id, title="").exists():
+                tasks.make_session_title.delay(str(session_id))
+        except Exception:  # noqa: BLE001 - a missing title is not worth failing anything
+            logger.warning("could not make the title of session %s", session_id, exc_info=True)
+
+    def response(self) -> StreamingHttpResponse:
+        return sse_response(self.events())
 
 
 @login_required
 @require_POST
 @domain_errors
 def conversation_stream(request: AuthenticatedHttpRequest, session_id: uuid.UUID) -> StreamingHttpResponse:
-    """Send ``message`` to the conversation and stream the answer (see the module docstring).
-
-    The per-user chat rate limit is the API's (``conversations.ratelimit``): over it, 429 with
-    ``Retry-After`` and the JSON error the page shows; nothing is stored.
-    """
+    """Send ``message`` to the conversation and stream the answer (see the module docstring)."""
     history = DjangoChatMessageHistory(session_id, user=request.user)  # the gate first: 404 before 429
     chat_rate_limit_check(user_id=request.user.pk)
-    text = request.POST.get("message", "").replace("\r\n", "\n")
-    return sse_response(turn_events(ChatTurn(history=history, text=text)))
+    return PageTurn(request, history, _message(request)).response()
+
+
+@login_required
+@require_POST
+@domain_errors
+def conversation_start(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
+    """Start a conversation with its first message and stream the answer (a ``session`` event first)."""
+    chat_rate_limit_check(user_id=request.user.pk)
+    text = validate_user_text(_message(request))  # a bad message creates nothing
+    session = session_create(owner=request.user, metadata={"channel": "web"})
+    history = DjangoChatMessageHistory.from_session(session)
+    return PageTurn(request, history, text, created=session).response()
+
+
+@login_required
+@require_POST
+@domain_errors
+def conversation_stop(request: AuthenticatedHttpRequest, session_id: uuid.UUID) -> JsonResponse:
+    """Stop the answer being written (field ``turn``: the id of the stream's ``turn`` event).
+
+    ``{"stopping": true}`` when that turn was running (its stream then ends with ``done`` and
+    ``"stopped": true``), ``{"stopping": false}`` when it had already finished.
+    """
+    session = selectors.session_get_for_user(session_id=session_id, user=request.user)
+    return JsonResponse({"stopping": turn_request_stop(session_id=session.pk, turn_id=request.POST.get("turn", ""))})

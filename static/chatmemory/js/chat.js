@@ -62,7 +62,10 @@ function adoptSession(info) {
   config.session = info;
   config.urls = info.urls;
   config.can_branch = true;
-  if (form) { form.action = info.urls.stream; }
+  if (form) {
+    form.action = info.urls.stream;
+    form.querySelector("textarea").placeholder = "Write a message…";
+  }
   history.pushState({ chatmemory: info.id }, "", info.url);
   showSession(info);
   insertMenu(info);
