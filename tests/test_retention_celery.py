@@ -7,77 +7,20 @@ way, not the eager mode the embedded default uses for requests.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import threading
-import time
-from collections.abc import Iterator
 
 import pytest
-from celery import Celery
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from chatmemory.celery import app as project_app
 from sessions_app import tasks
 from sessions_app.models import AuditLogEntry, ChatSession
 
+from .celery_fixtures import ran_in as _ran_in
+from .celery_fixtures import wait_for as _wait_for
 from .factories import UserFactory
 from .lifecycle_fixtures import make_session
-
-
-def _broker_url() -> str:
-    if settings.REDIS_URL:
-        return os.environ.get("CHATMEMORY_TEST_BROKER_URL", "redis://127.0.0.1:6379/9")
-    return "memory://"
-
-
-_ran_in: list[str] = []
-
-
-def _close_worker_connection(**kwargs: object) -> None:
-    _ran_in.append(threading.current_thread().name)
-    connection.close()  # the worker thread's own DB connection; the test DB must be droppable
-
-
-@pytest.fixture
-def worker_app() -> Iterator[Celery]:
-    """A Celery app configured like the project's but on a real broker, with a worker running."""
-    broker = _broker_url()
-    app = Celery("chatmemory-test", set_as_current=False)
-    app.config_from_object("django.conf:settings", namespace="CELERY")
-    app.conf.update(
-        broker_url=broker,
-        result_backend=broker if broker.startswith("redis") else "cache+memory://",
-        task_always_eager=False,
-        broker_connection_retry_on_startup=False,
-        broker_connection_timeout=2,  # seconds
-    )
-    if broker.startswith("redis"):
-        import redis
-
-        redis.Redis.from_url(broker, socket_timeout=2).flushdb()  # this test's own broker db
-    _ran_in.clear()
-    task_postrun.connect(_close_worker_connection, weak=False)
-    previous = project_app
-    app.set_current()
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
-            yield app
-    finally:
-        previous.set_current()
-        task_postrun.disconnect(_close_worker_connection)
-
-
-def _wait_for(predicate, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.slow

@@ -10,9 +10,11 @@ import pytest
 from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
+from langchain_core.messages import AIMessage, HumanMessage
 
 from sessions_app.accounts.tokens import api_token_create
-from sessions_app.conversations.sessions import session_archive, session_unarchive
+from sessions_app.conversations.messages import messages_append
+from sessions_app.conversations.sessions import session_archive, session_create, session_unarchive
 from sessions_app.governance.state import state_save
 from sessions_app.models import ChatSession
 
@@ -108,3 +110,92 @@ def test_payloads_are_inert_in_chat_list_tokens_and_admin(browser_page, live_ser
     assert visited >= 1
     page.goto(live_server.url + reverse("admin:sessions_app_apitoken_changelist"))
     _assert_clean(page, TOKEN_NAME)
+
+
+# --- Markdown answers (rendered by static/chatmemory/js/markdown.js) --------------------------------
+
+MARKDOWN_PAYLOADS = [
+    f"<script>{MARK}</script>",
+    f'<img src=x onerror="{MARK}">',
+    f'<svg onload="{MARK}"></svg>',
+    f'<iframe srcdoc="<script>parent.{MARK}</script>"></iframe>',
+    f'<details open ontoggle="{MARK}">x</details>',
+    f"<style>body{{background:url(javascript:{MARK})}}</style>",
+    f"[plain js](javascript:{MARK})",
+    f"[upper js](JAVASCRIPT:{MARK})",
+    f"[tab js](java\tscript:{MARK})",
+    f"[entity js](javascript&#58;{MARK})",
+    f"[angle js](<javascript:{MARK}>)",
+    f"<javascript:{MARK}>",
+    "[data html](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    f"![data image](data:image/svg+xml,<svg onload='{MARK}'>)",
+    f'![alt" onerror="{MARK}](https://example.com/x.png)',
+    f'[title attr](https://example.com "t\\" onmouseover=\\"{MARK}")',
+    f"[ref js][r]\n\n[r]: javascript:{MARK}",
+    f'<a href="javascript:{MARK}">raw anchor</a>',
+    f"`<img src=x onerror=\"{MARK}\">` in code",
+    f'```html\n<img src=x onerror="{MARK}">\n```',
+    f'| a |\n|---|\n| <img src=x onerror="{MARK}"> |',
+    f"- [x] <img src=x onerror=\"{MARK}\">",
+    f"~~<script>{MARK}</script>~~",
+]
+MARKDOWN_DOCUMENT = "\n\n" + "\n\n".join(MARKDOWN_PAYLOADS)
+
+
+def _assert_markdown_inert(page) -> None:
+    """No payload ran; nothing active in any rendered answer."""
+    assert page.evaluate("() => window.__xss") is None, f"a Markdown payload ran on {page.url}"
+    assert page.dialogs == [], page.dialogs
+    active = page.evaluate(
+        """() => {
+            const found = [];
+            for (const md of document.querySelectorAll('.md')) {
+                for (const el of md.querySelectorAll('*')) {
+                    if (/^(script|iframe|img|svg|style|object|embed|form|details|link|meta|base)$/i.test(el.tagName)) {
+                        found.push(el.tagName);
+                    }
+                    for (const attr of el.attributes) {
+                        if (/^on/i.test(attr.name) || attr.name === 'style' || attr.name === 'srcdoc') {
+                            found.push(el.tagName + '@' + attr.name);
+                        }
+                    }
+                    const href = el.getAttribute('href');
+                    if (href !== null && !/^(https?:|mailto:|#|\\/)/i.test(href)) { found.push('href=' + href); }
+                }
+            }
+            return found;
+        }"""
+    )
+    assert active == [], active
+
+
+@pytest.mark.django_db(transaction=True)
+def test_markdown_payloads_are_inert_streamed_and_stored(browser_page, live_server, owner, settings):
+    from .openai_server import OpenAIServer
+
+    page = browser_page
+    client = Client()
+    client.force_login(owner)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    session = session_create(owner=owner, title="Markdown payloads")
+    # Stored answers (imported, or from another client): rendered from the server's HTML.
+    messages_append(session_id=session.pk, messages=[
+        HumanMessage(content="show me"), AIMessage(content=MARKDOWN_DOCUMENT),
+    ])
+    page.goto(live_server.url + reverse("conversation_detail", kwargs={"session_id": session.pk}))
+    _assert_markdown_inert(page)
+    assert page.locator(".md a[href='https://example.com']").count() == 1  # the safe link survives
+    # A streamed answer: the real ChatOpenAI client against our test server, which echoes the message.
+    with OpenAIServer(tokens_per_s=300) as server:
+        settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY = server.base_url, "test"
+        page.fill("#message-input", MARKDOWN_DOCUMENT)
+        page.click("#send-button")
+        page.wait_for_selector('li.msg-ai[data-state="done"] >> nth=1')
+    _assert_markdown_inert(page)
+    page.reload()
+    _assert_markdown_inert(page)
+    # Shown as text, not dropped: the reader sees what the model wrote.
+    text = page.locator("li.msg-ai .md").last.inner_text()
+    assert "<script>" in text and "javascript:" in text and "Image: data image" not in text

@@ -59,10 +59,16 @@ def test_answer_streams_as_tokens_then_done_with_the_stored_seqs(owner_client, c
     assert response["Content-Type"].startswith("text/event-stream")
     assert response["Cache-Control"] == "no-cache"
     events = read_events(response)
+    assert events[0][0] == "turn" and len(events[0][1]["turn"]) >= 16  # the id Stop refers to
     tokens = [data["text"] for event, data in events if event == "token"]
     assert len(tokens) > 5  # word by word, not one blob
     answer = "".join(tokens)
-    assert events[-1] == ("done", {"seqs": [1, 2], "answer": {"type": "ai", "content": answer}})
+    event, done = events[-1]
+    assert event == "done"
+    assert done["seqs"] == [1, 2] and done["answer"] == {"type": "ai", "content": answer}
+    assert done["stopped"] is False and done["usage"] is None  # the offline model reports no usage
+    assert done["session"]["id"] == str(chat_session.pk) and done["session"]["message_count"] == 2
+    assert done["session"]["needs_title"] is False
     assert "offline model" in answer and "My name is Ada." in answer
     assert stored(chat_session) == [(1, "human", "My name is Ada."), (2, "ai", answer)]
 
@@ -73,7 +79,8 @@ def test_second_answer_remembers_the_first_message(owner_client, chat_session):
     answer = "".join(data["text"] for event, data in events if event == "token")
     assert "2 earlier messages" in answer
     assert '"I live in Lisbon."' in answer
-    assert events[-1] == ("done", {"seqs": [3, 4], "answer": {"type": "ai", "content": answer}})
+    assert events[-1][0] == "done" and events[-1][1]["seqs"] == [3, 4]
+    assert events[-1][1]["answer"] == {"type": "ai", "content": answer}
 
 
 def test_windows_newlines_from_the_form_are_normalised(owner_client, chat_session):
@@ -111,9 +118,10 @@ def test_unreachable_model_server_is_an_error_event_and_nothing_is_stored(owner_
     settings.OPENAI_API_KEY = "test"
     settings.CHATMEMORY_MODEL_TIMEOUT = 5
     events = read_events(post_message(owner_client, chat_session, "anyone there?"))
-    assert [event for event, _ in events] == ["error"]
-    assert events[0][1]["error"] == "model_error"
-    assert "Nothing was stored" in events[0][1]["detail"]
+    assert [event for event, _ in events] == ["turn", "error"]
+    assert events[1][1]["error"] == "model_error"
+    assert "Nothing was stored" in events[1][1]["detail"]
+    assert "discarded" not in events[1][1]  # an existing conversation is kept
     assert stored(chat_session) == []
 
 
@@ -140,7 +148,7 @@ class BreaksMidStream(BaseChatModel):
 def test_model_failing_mid_stream_sends_error_after_tokens_and_stores_nothing(owner_client, chat_session, monkeypatch):
     monkeypatch.setattr("sessions_app.conversations.chat.get_chat_model", BreaksMidStream)
     events = read_events(post_message(owner_client, chat_session, "tell me a story"))
-    assert [event for event, _ in events] == ["token", "token", "error"]
+    assert [event for event, _ in events] == ["turn", "token", "token", "error"]
     assert "ConnectionResetError" in events[-1][1]["detail"]
     assert stored(chat_session) == []
 
@@ -151,8 +159,9 @@ def test_client_disconnect_mid_stream_still_stores_the_whole_turn_once(rf, owner
     request = rf.post(stream_url(chat_session), {"message": "I will not wait for the answer"})
     request.user = owner
     response = conversation_stream(request, session_id=chat_session.pk)
-    first = next(iter(response.streaming_content)).decode()
-    assert first.startswith("event: token")
+    chunks = iter(response.streaming_content)
+    assert next(chunks).decode().startswith("event: turn")
+    assert next(chunks).decode().startswith("event: token")
     assert stored(chat_session) == []
     # (request_finished would close the test transaction's connection, as Django's client knows.)
     request_finished.disconnect(close_old_connections)

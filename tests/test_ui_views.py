@@ -40,12 +40,12 @@ def client_for(user) -> Client:
 # --- accounts -------------------------------------------------------------------------------------
 
 
-def test_signup_creates_the_account_logs_in_and_lands_on_the_list(client):
+def test_signup_creates_the_account_logs_in_and_lands_on_a_new_chat(client):
     response = client.post(
         url("signup"), {"username": "newbie", "password1": PASSWORD, "password2": PASSWORD}, follow=True
     )
     assert response.status_code == 200
-    assert response.redirect_chain[-1][0] == url("conversation_list")
+    assert response.redirect_chain[-1][0] == url("chat_home")
     assert response.context["user"].username == "newbie"
     assert b"No conversations yet" in response.content
 
@@ -58,7 +58,7 @@ def test_signup_with_mismatched_passwords_is_a_400_with_the_error_shown(client):
 
 def test_login_then_logout_by_post(client, owner):
     response = client.post(url("login"), {"username": owner.username, "password": PASSWORD})
-    assert response.status_code == 302 and response["Location"] == url("conversation_list")
+    assert response.status_code == 302 and response["Location"] == url("chat_home")
     assert client.get(url("logout")).status_code == 405  # Django 5: logout is POST only
     response = client.post(url("logout"))
     assert response.status_code == 302 and response["Location"] == url("login")
@@ -68,9 +68,12 @@ def test_login_then_logout_by_post(client, owner):
 @pytest.mark.parametrize(
     ("name", "method"),
     [
+        ("chat_home", "get"),
         ("conversation_list", "get"),
-        ("conversation_create", "post"),
+        ("conversation_start", "post"),
         ("conversation_detail", "get"),
+        ("conversation_updates", "get"),
+        ("conversation_stop", "post"),
         ("conversation_rename", "post"),
         ("conversation_delete", "get"),
         ("conversation_delete", "post"),
@@ -86,7 +89,7 @@ def test_every_page_requires_login(client, chat_session, name, method):
 
 
 def reverse_args(name: str) -> list[str]:
-    return [] if name in {"conversation_list", "conversation_create"} else ["session_id"]
+    return [] if name in {"chat_home", "conversation_list", "conversation_start"} else ["session_id"]
 
 
 def test_login_and_signup_pages_are_public(client):
@@ -121,18 +124,13 @@ def test_list_is_paginated(owner):
     assert b'rel="next"' in first.content
 
 
-def test_new_conversation_is_created_for_me_and_opened(owner):
-    response = client_for(owner).post(url("conversation_create"), {"title": "  Trip to Lisbon  "})
-    session = ChatSession.objects.get(owner=owner)
-    assert session.title == "Trip to Lisbon"
-    assert session.metadata == {"channel": "web"}
-    assert response.status_code == 302 and response["Location"] == url("conversation_detail", session)
-
-
-def test_new_conversation_with_a_too_long_title_is_a_400_page(owner):
-    response = client_for(owner).post(url("conversation_create"), {"title": "x" * 201})
-    assert response.status_code == 400
-    assert b"200 characters" in response.content
+def test_home_is_a_new_chat_that_creates_nothing_until_a_message_is_sent(owner):
+    response = client_for(owner).get(url("chat_home"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="message"' in html and "Write a message to start a conversation" in html
+    assert f'action="{url("conversation_start")}"' in html
+    assert "Create" not in html  # no create step
     assert not ChatSession.objects.exists()
 
 
@@ -175,7 +173,7 @@ def test_long_history_shows_the_latest_page_and_loads_earlier_by_seq_cursor(owne
 def test_bad_cursor_is_a_400_page_not_a_500(owner_client, chat_session, bad):
     response = owner_client.get(url("conversation_detail", chat_session), {"before": bad})
     assert response.status_code == 400
-    assert b"positive message number" in response.content
+    assert b"message number" in response.content
 
 
 def test_archived_conversation_is_read_only_in_the_page(owner_client, chat_session):
@@ -204,12 +202,26 @@ def test_rename(owner_client, chat_session):
     assert b"Conversation renamed." in response.content
 
 
-def test_rename_to_blank_is_a_400_with_the_error_in_the_page(owner_client, chat_session):
+def test_rename_to_blank_redirects_back_with_the_error_never_staying_on_the_post_url(owner_client, chat_session):
     response = owner_client.post(url("conversation_rename", chat_session), {"title": "   "})
-    assert response.status_code == 400
-    assert b"This field is required" in response.content
+    assert response.status_code == 302 and response["Location"] == url("conversation_detail", chat_session)
+    page = owner_client.get(response["Location"])
+    assert b"The conversation was not renamed: This field is required." in page.content
     chat_session.refresh_from_db()
     assert chat_session.title == "Owner's conversation"
+    # Reloading the rename address (what a browser left there would do) is a redirect, not a 405.
+    again = owner_client.get(url("conversation_rename", chat_session))
+    assert again.status_code == 302 and again["Location"] == url("conversation_detail", chat_session)
+
+
+def test_rename_from_the_page_script_answers_json(owner_client, chat_session):
+    rename = url("conversation_rename", chat_session)
+    ok = owner_client.post(rename, {"title": "Via fetch"}, HTTP_ACCEPT="application/json")
+    assert ok.status_code == 200 and ok.json()["title"] == "Via fetch" and ok.json()["display_title"] == "Via fetch"
+    bad = owner_client.post(rename, {"title": "x" * 201}, HTTP_ACCEPT="application/json")
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid" and "200 characters" in bad.json()["detail"]
+    chat_session.refresh_from_db()
+    assert chat_session.title == "Via fetch"
 
 
 def test_rename_of_an_archived_conversation_is_409(owner_client, chat_session):
@@ -226,7 +238,7 @@ def test_delete_asks_for_confirmation_then_deletes(owner_client, chat_session):
     assert confirm.status_code == 200 and b"cannot be undone" in confirm.content
     assert ChatSession.objects.filter(pk=chat_session.pk).exists()
     response = owner_client.post(url("conversation_delete", chat_session), follow=True)
-    assert response.redirect_chain[-1][0] == url("conversation_list")
+    assert response.redirect_chain[-1][0] == url("chat_home")
     assert "Deleted “Owner&#x27;s conversation”." in response.content.decode()
     assert not ChatSession.objects.filter(pk=chat_session.pk).exists()
     assert not ChatMessage.objects.filter(session_id=chat_session.pk).exists()
@@ -243,6 +255,8 @@ def test_delete_asks_for_confirmation_then_deletes(owner_client, chat_session):
         ("conversation_delete", "get", {}),
         ("conversation_delete", "post", {}),
         ("conversation_stream", "post", {"message": "hello?"}),
+        ("conversation_updates", "get", {"after": "0"}),
+        ("conversation_stop", "post", {"turn": "x"}),
     ],
 )
 def test_another_users_conversation_is_404_everywhere(other_user, chat_session, name, method, data):
@@ -280,6 +294,7 @@ def csrf_token_of(c: Client, page: str) -> str:
         ("conversation_rename", {"title": "csrf"}),
         ("conversation_delete", {}),
         ("conversation_stream", {"message": "csrf"}),
+        ("conversation_stop", {"turn": "x"}),
     ],
 )
 def test_session_forms_reject_posts_without_csrf_token(owner, chat_session, name, data):
@@ -291,7 +306,7 @@ def test_session_forms_reject_posts_without_csrf_token(owner, chat_session, name
 
 def test_new_and_logout_reject_posts_without_csrf_token(owner):
     c = csrf_client(owner)
-    assert c.post(url("conversation_create"), {"title": "x"}).status_code == 403
+    assert c.post(url("conversation_start"), {"message": "x"}).status_code == 403
     assert c.post(url("logout")).status_code == 403
     assert not ChatSession.objects.exists()
     assert c.get(url("conversation_list")).status_code == 200  # still logged in
