@@ -61,7 +61,10 @@ def worker_app() -> Iterator[Celery]:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
             yield app
     finally:
+        # start_worker also made the test app the *default* app (what threads other than this one,
+        # e.g. live_server's, resolve tasks with): give both roles back to the project's app.
         previous.set_current()
+        previous.set_default()
         task_postrun.disconnect(_close_worker_connection)
 
 
