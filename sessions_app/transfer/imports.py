@@ -1,6 +1,7 @@
 """Bulk import of parsed conversations (ShareGPT, ChatGPT export) as sessions and messages."""
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -8,10 +9,11 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ..conversations.serialization import plain_text, to_record
+from ..db import pg_copy_rows
 from ..exceptions import InvalidInput
 from ..governance.audit import Actor, audit_record
 from ..models import TITLE_MAX_LENGTH, AuditLogEntry, ChatMessage, ChatSession
@@ -64,8 +66,9 @@ def conversations_import(
 
     Each batch of ``batch_size`` conversations is one transaction: one query for the ids that
     already exist, one ``bulk_create`` of the sessions (``message_count = last_seq = n``), then
-    ``bulk_create`` of their messages (``seq`` 1..n, stored with ``message_to_dict``) in INSERTs
-    of ``MESSAGE_INSERT_BATCH`` rows. A conversation is therefore written whole or not at all.
+    their messages (``seq`` 1..n, stored with ``message_to_dict``) in statements of
+    ``MESSAGE_INSERT_BATCH`` rows (``COPY`` on PostgreSQL, see ``_insert_messages``). A
+    conversation is therefore written whole or not at all.
 
     Idempotent: the session id is ``import_session_id(owner, format, source id)`` and the source
     is recorded in ``metadata["source"] = {"format", "id", …}``; a conversation whose id already
@@ -102,6 +105,30 @@ def conversations_import(
     return summary
 
 
+MESSAGE_COLUMNS = ("session_id", "seq", "type", "message", "content_text", "created_at")
+
+
+def _insert_messages(rows: list[tuple[Any, ...]]) -> None:
+    """Insert message rows ``MESSAGE_COLUMNS`` (``message`` a ``message_to_dict`` record).
+
+    PostgreSQL: one ``COPY`` per ``MESSAGE_INSERT_BATCH`` rows (``db.pg_copy_rows``; 2× faster than
+    ``bulk_create`` for the ShareGPT file, whose client-side quoting of the ``UNNEST`` arrays was
+    most of the import's Python time). Elsewhere ``bulk_create``. Either way the search index is
+    maintained by the database (generated column / FTS5 triggers, see ``sessions_app.search``).
+    """
+    if connection.vendor == "postgresql":
+        for start in range(0, len(rows), MESSAGE_INSERT_BATCH):
+            chunk = rows[start:start + MESSAGE_INSERT_BATCH]
+            pg_copy_rows(ChatMessage._meta.db_table, MESSAGE_COLUMNS,
+                         [(sid, seq, kind, json.dumps(record), text, at) for sid, seq, kind, record, text, at in chunk])
+        return
+    ChatMessage.objects.bulk_create(
+        [ChatMessage(session_id=sid, seq=seq, type=kind, message=record, content_text=text, created_at=at)
+         for sid, seq, kind, record, text, at in rows],
+        batch_size=MESSAGE_INSERT_BATCH,
+    )
+
+
 def _batches(items: Iterable[ParsedConversation], size: int) -> Iterator[list[ParsedConversation]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
@@ -130,7 +157,7 @@ def _import_batch(
     result.skipped_existing += len(existing)
     now = timezone.now()
     sessions: list[ChatSession] = []
-    messages: list[ChatMessage] = []
+    messages: list[tuple[Any, ...]] = []  # (session_id, seq, type, record, content_text, created_at)
     for session_id, conversation in wanted.items():
         if session_id in existing:
             continue
@@ -157,16 +184,7 @@ def _import_batch(
         for seq, message in enumerate(conversation.messages, start=1):
             record = to_record(message)
             stamp = times[seq - 1] if seq - 1 < len(times) else None
-            messages.append(
-                ChatMessage(
-                    session_id=session_id,
-                    seq=seq,
-                    type=record["type"],
-                    message=record,
-                    content_text=plain_text(message),
-                    created_at=stamp or created,
-                )
-            )
+            messages.append((session_id, seq, record["type"], record, plain_text(message), stamp or created))
     result.imported = len(sessions)
     result.messages = len(messages)
     if dry_run:
@@ -175,7 +193,7 @@ def _import_batch(
     if not sessions:
         return result
     ChatSession.objects.bulk_create(sessions)
-    ChatMessage.objects.bulk_create(messages, batch_size=MESSAGE_INSERT_BATCH)
+    _insert_messages(messages)
     audit_record(
         action=AuditLogEntry.Action.IMPORT,
         actor=actor,
