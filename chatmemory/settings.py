@@ -283,3 +283,11 @@ CHATMEMORY_CACHE_TTL = env_int("CHATMEMORY_CACHE_TTL", 1800, minimum=60)
 CHATMEMORY_CACHE_WINDOW = env_int("CHATMEMORY_CACHE_WINDOW", 100, minimum=1)
 # Seconds /health waits for the broker before calling it down.
 CHATMEMORY_HEALTH_BROKER_TIMEOUT = env_int("CHATMEMORY_HEALTH_BROKER_TIMEOUT", 2, minimum=1)
+
+# --- Find, organize, share (sessions_app.search / sharing, issue 13) ------------------------------
+# Full-text search ranks the most recent this-many matching messages of the caller (a bound per query) ...
+CHATMEMORY_SEARCH_CANDIDATES = env_int("CHATMEMORY_SEARCH_CANDIDATES", 2000, minimum=20)
+# ... and when it finds nothing, the substring fallback may scan for this many milliseconds (0 = off).
+CHATMEMORY_SEARCH_FALLBACK_MS = env_int("CHATMEMORY_SEARCH_FALLBACK_MS", 500, minimum=0)
+# Largest ShareGPT / ChatGPT file accepted by the upload import (page and API), in bytes.
+CHATMEMORY_IMPORT_MAX_BYTES = env_int("CHATMEMORY_IMPORT_MAX_BYTES", 256 * 1024 * 1024, minimum=1024)

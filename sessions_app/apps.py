@@ -11,7 +11,7 @@ class SessionsAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete
+        from django.db.models.signals import post_delete, post_migrate
 
         from . import checks  # noqa: F401  (registers the system checks)
         from .cache import evict_deleted_session
@@ -19,3 +19,13 @@ class SessionsAppConfig(AppConfig):
         # Services evict explicitly; this only catches cascades (a deleted *user*'s sessions).
         post_delete.connect(evict_deleted_session, sender="sessions_app.ChatSession",
                             dispatch_uid="chatmemory_cache_evict")
+        # A table rebuild by a later migration drops the SQLite search triggers: put them back.
+        post_migrate.connect(_repair_search_index, sender=self, dispatch_uid="chatmemory_search_index")
+
+
+def _repair_search_index(sender: AppConfig, using: str = "default", **kwargs: object) -> None:
+    from django.db import connections
+
+    from .search.schema import ensure_index
+
+    ensure_index(connections[using])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register()
@@ -45,3 +45,18 @@ def check_chatmemory_settings(app_configs: Any, **kwargs: Any) -> list[Warning]:
             )
         )
     return problems
+
+
+@register(Tags.database)
+def check_search_index(app_configs: Any, databases: Any = None, **kwargs: Any) -> list[Error]:
+    """The full-text search index is complete (its SQLite triggers can be lost to a table rebuild)."""
+    from django.db import connections
+
+    from .search.schema import index_problems
+
+    errors: list[Error] = []
+    for alias in databases or []:
+        for problem in index_problems(connections[alias]):
+            errors.append(Error(f"search index: {problem}; search no longer follows writes.",
+                                hint="Run `python manage.py migrate` (it repairs the index).", id="sessions_app.E001"))
+    return errors

@@ -9,7 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from ..exceptions import InvalidInput
 from ..models import ChatMessage
+from ..search.lookups import matching_message_ids
 from .pagination import EstimatedCountPaginator
 
 SESSION_PARAM = "session__id__exact"
@@ -35,8 +37,8 @@ class ChatMessageAdmin(admin.ModelAdmin):
     list_filter = (MessageTypeFilter,)
     search_fields = ("session__id",)  # see get_search_results
     search_help_text = (
-        "A session id lists that conversation's messages; inside one conversation (filtered by "
-        "session) words search the message text and a number finds that seq."
+        "Words (full text, \"a phrase\", -excluded) across all messages; a session id lists that "
+        "conversation's messages; inside one conversation (filtered by session) a number finds that seq."
     )
     ordering = ("session_id", "seq")  # the (session, seq) unique index ("session" would sort by the session's ordering)
     raw_id_fields = ("session",)
@@ -73,11 +75,9 @@ class ChatMessageAdmin(admin.ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[ChatMessage], search_term: str
     ) -> tuple[QuerySet[ChatMessage], bool]:
-        """Index-backed search only: a session id, or within one conversation a seq or words.
-
-        A text search over *all* messages would scan a million rows on every keystroke, so it is
-        refused with a message pointing to the conversations search (which covers message text).
-        """
+        """Index-backed search only: a session id; within one conversation a seq or words
+        (substrings); across all messages, words by full text (the GIN / FTS5 index of
+        ``sessions_app.search``; "quoted words" are a phrase, ``-word`` excludes)."""
         term = search_term.strip()
         if not term:
             return queryset, False
@@ -85,16 +85,15 @@ class ChatMessageAdmin(admin.ModelAdmin):
             return queryset.filter(session_id=uuid.UUID(term)), False
         except ValueError:
             pass
-        if not request.GET.get(SESSION_PARAM):
-            self.message_user(
-                request,
-                "Message text is searched within one conversation: filter by a session first, or "
-                "search the conversations list (it matches message text).",
-                messages.WARNING,
-            )
+        if request.GET.get(SESSION_PARAM):
+            if term.isdigit():
+                return queryset.filter(seq=int(term)), False
+            for bit in term.split():
+                queryset = queryset.filter(content_text__icontains=bit)
+            return queryset, False
+        try:
+            matching = matching_message_ids(term)
+        except InvalidInput as exc:
+            self.message_user(request, f"Search: {exc.detail}", messages.WARNING)
             return queryset.none(), False
-        if term.isdigit():
-            return queryset.filter(seq=int(term)), False
-        for bit in term.split():
-            queryset = queryset.filter(content_text__icontains=bit)
-        return queryset, False
+        return (queryset.filter(pk__in=matching) if matching is not None else queryset.none()), False

@@ -36,6 +36,8 @@ class AuditLogEntry(models.Model):
         ERASE = "erase", "Erase user"
         STORE_DELETE = "store_delete", "Delete memory items"
         STORE_EXPIRE = "store_expire", "Delete expired memory items"
+        SHARE = "share", "Share link created"
+        UNSHARE = "unshare", "Share link revoked"
 
     created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     action = models.CharField(max_length=16, choices=Action.choices)

@@ -79,6 +79,10 @@ class ChatSession(models.Model):
     cache_ttl = models.PositiveIntegerField(
         null=True, blank=True, help_text="Cache TTL in seconds for this session (default from settings)."
     )
+    # Organizing (issue 13): pinned conversations list first; a folder groups them (one per conversation).
+    pinned_at = models.DateTimeField(null=True, blank=True, help_text="Set = pinned (listed first), since then.")
+    folder = models.ForeignKey("sessions_app.Folder", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="sessions", db_index=False)  # chatsession_folder_idx serves it
 
     objects = ChatSessionQuerySet.as_manager()
 
@@ -104,6 +108,9 @@ class ChatSession(models.Model):
             models.Index(fields=["created_at"], name="chatsession_created_idx"),
             # Admin changelist order (-last_active_at, -id): the first page without sorting the table.
             models.Index(fields=["-last_active_at", "-id"], name="chatsession_recent_idx"),
+            # A folder's conversations, newest first (and the SET_NULL when a folder is deleted).
+            models.Index(fields=["folder", "-last_active_at"], name="chatsession_folder_idx",
+                         condition=Q(folder__isnull=False)),
         ]
 
     def __str__(self) -> str:
