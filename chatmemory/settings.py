@@ -286,8 +286,10 @@ CHATMEMORY_HEALTH_BROKER_TIMEOUT = env_int("CHATMEMORY_HEALTH_BROKER_TIMEOUT", 2
 
 # --- Find, organize, share (sessions_app.search / sharing, issue 13) ------------------------------
 # Full-text search ranks the most recent this-many matching messages of the caller (a bound per query) ...
-CHATMEMORY_SEARCH_CANDIDATES = env_int("CHATMEMORY_SEARCH_CANDIDATES", 2000, minimum=20)
-# ... and when it finds nothing, the substring fallback may scan for this many milliseconds (0 = off).
+CHATMEMORY_SEARCH_CANDIDATES = env_int("CHATMEMORY_SEARCH_CANDIDATES", 500, minimum=20)
+# ... and when it finds nothing, the substring search (word parts, CJK) runs by itself for callers with at most
+# this many messages; it may scan for this many milliseconds (0 = off).
+CHATMEMORY_SEARCH_FALLBACK_MAX_MESSAGES = env_int("CHATMEMORY_SEARCH_FALLBACK_MAX_MESSAGES", 20_000, minimum=0)
 CHATMEMORY_SEARCH_FALLBACK_MS = env_int("CHATMEMORY_SEARCH_FALLBACK_MS", 500, minimum=0)
 # Largest ShareGPT / ChatGPT file accepted by the upload import (page and API), in bytes.
 CHATMEMORY_IMPORT_MAX_BYTES = env_int("CHATMEMORY_IMPORT_MAX_BYTES", 256 * 1024 * 1024, minimum=1024)

@@ -9,46 +9,74 @@ from typing import Any
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
+from django.db.models import Sum
 
 from ..exceptions import InvalidInput
 from ..models import ChatMessage, ChatSession
-from . import snippets, sql
+from . import plan, snippets, sql
 from .query import ParsedQuery, parse_query, substring_terms
 from .types import Hit, SearchCursor, SearchFilters, SearchPage, SearchResult
 
 MAX_LIMIT = 50
+MODES = ("auto", "fulltext", "substring")
 
 
 def conversations_search(*, user: Any, text: str, filters: SearchFilters | None = None, limit: int = 20,
-                         after: SearchCursor | None = None) -> SearchPage:
+                         after: SearchCursor | None = None, mode: str = "auto") -> SearchPage:
     """Search ``user``'s conversations (titles and message text); one page of results, best first.
 
     Only conversations **owned by ``user``** are ever looked at (``filters.tenant`` narrows them
     further for a tenant-bound token); anonymous users get an empty page. ``text`` is web-search
-    syntax (``search.query``). Full text first: PostgreSQL ``tsvector`` / SQLite FTS5, ranked
-    (``SearchResult.rank``), one result per conversation with its best message's snippet. When
-    full text finds nothing on the first page, the **substring fallback** (``mode="substring"``)
-    finds parts of words and CJK text, most recent first, bounded by
-    ``CHATMEMORY_SEARCH_FALLBACK_MS`` (an overrun returns what full text found: nothing).
-    ``after`` is the previous page's ``next``. Raises ``InvalidInput`` (400) for a bad query or
-    ``limit`` outside 1…50.
+    syntax (``search.query``). ``mode``:
+
+    * ``"fulltext"`` — PostgreSQL ``tsvector`` / SQLite FTS5, ranked (``SearchResult.rank``), one
+      result per conversation with its best message's snippet;
+    * ``"substring"`` — parts of words and CJK text (``ILIKE``), most recently active first, bounded
+      by ``CHATMEMORY_SEARCH_FALLBACK_MS`` (an overrun returns no results);
+    * ``"auto"`` (default) — full text; when that finds nothing on the first page, the substring
+      search, but only for callers with at most ``CHATMEMORY_SEARCH_FALLBACK_MAX_MESSAGES``
+      messages (a scan of theirs stays fast); for bigger ones ``substring_skipped`` says a
+      ``mode="substring"`` search could be asked for.
+
+    ``after`` is the previous page's ``next`` (it carries its mode). Raises ``InvalidInput`` (400)
+    for a bad query, mode or ``limit`` outside 1…50.
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}")
+    if mode not in MODES:
+        raise InvalidInput(f"mode must be one of {', '.join(MODES)}")
     filters = filters or SearchFilters()
     query = parse_query(text)
     if query.is_empty or user is None or not getattr(user, "is_authenticated", False):
         return SearchPage()
     owner_id = user.pk
-    if after is None or after.mode == "fulltext":
-        fulltext = sql.fulltext_postgres if connection.vendor == "postgresql" else sql.fulltext_sqlite
-        hits = fulltext(query, owner_id=owner_id, filters=filters, after=after, limit=limit + 1,
-                        candidates=settings.CHATMEMORY_SEARCH_CANDIDATES)
-        if hits or after is not None:
+    if after is not None:
+        mode = after.mode
+    if mode in ("auto", "fulltext"):
+        candidates = settings.CHATMEMORY_SEARCH_CANDIDATES
+        if connection.vendor == "postgresql":
+            walk = plan.choose_walk(query.raw, owner_id=owner_id, filters=filters, candidates=candidates)
+            hits = sql.fulltext_postgres(query, owner_id=owner_id, filters=filters, after=after, limit=limit + 1,
+                                         candidates=candidates, walk=walk)
+        else:
+            hits = sql.fulltext_sqlite(query, owner_id=owner_id, filters=filters, after=after, limit=limit + 1,
+                                       candidates=candidates)
+        if hits or after is not None or mode == "fulltext":
             return _page(query, hits, limit, "fulltext")
+        if not _small_enough(owner_id, filters):
+            return SearchPage(substring_skipped=True)
     hits = _bounded(lambda: sql.substring_scan(query, owner_id=owner_id, filters=filters, after=after,
                                                limit=limit + 1))
     return _page(query, hits, limit, "substring")
+
+
+def _small_enough(owner_id: int, filters: SearchFilters) -> bool:
+    """Whether the caller's messages are few enough for an automatic substring scan (one index range scan)."""
+    sessions = ChatSession.objects.filter(owner_id=owner_id)
+    if filters.tenant is not None:
+        sessions = sessions.filter(tenant=filters.tenant)
+    total = sessions.aggregate(n=Sum("message_count"))["n"] or 0
+    return total <= settings.CHATMEMORY_SEARCH_FALLBACK_MAX_MESSAGES
 
 
 def _page(query: ParsedQuery, hits: list[Hit], limit: int, mode: Any) -> SearchPage:

@@ -17,9 +17,11 @@ owner's conversations (``chatsession_owner_recent_idx``; small users, common wor
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
+from django.utils.dateparse import parse_datetime
 
 from ..models import ChatSession
 from .query import ParsedQuery, fts5_match, like_pattern, substring_terms
@@ -89,16 +91,30 @@ ORDER BY rank DESC, session_id DESC LIMIT %(limit)s"""
 
 
 def fulltext_postgres(query: ParsedQuery, *, owner_id: int, filters: SearchFilters, after: SearchCursor | None,
-                      limit: int, candidates: int) -> list[Hit]:
+                      limit: int, candidates: int, walk: bool = False) -> list[Hit]:
+    """``walk=False``: the candidates are the newest matching messages (``ORDER BY id DESC``), found
+    through the GIN index — for words that are rare among everyone's messages. ``walk=True``: the
+    owner's conversations are walked most recently active first and each one's messages checked
+    (``coalesce(…) @@`` keeps the GIN index out of that loop), stopping at ``candidates`` — for
+    owners with few messages or words common enough to be found quickly (``plan.choose_walk``)."""
     params: dict[str, Any] = {"q": query.raw, "candidates": candidates}
     where = session_where(owner_id, filters, params)
     tsquery = f"websearch_to_tsquery('{CONFIG}', %(q)s)"  # inline, not a CTE: planned with its value
-    sql = f"""
-WITH hits AS (
+    if walk:
+        hits = f"""
+  SELECT h.session_id, h.seq, h.id, h.search_vector FROM {SESSION_TABLE} s CROSS JOIN LATERAL (
+    SELECT m.session_id, m.seq, m.id, m.search_vector FROM {MESSAGE_TABLE} m
+    WHERE m.session_id = s.id AND coalesce(m.search_vector, '') @@ {tsquery}{date_where("m", filters, params)}
+    OFFSET 0) AS h
+  WHERE {where} ORDER BY s.last_active_at DESC LIMIT %(candidates)s"""
+    else:
+        hits = f"""
   SELECT m.session_id, m.seq, m.id, m.search_vector
   FROM {MESSAGE_TABLE} m JOIN {SESSION_TABLE} s ON s.id = m.session_id
   WHERE {where} AND m.search_vector @@ {tsquery}{date_where("m", filters, params)}
-  ORDER BY m.id DESC LIMIT %(candidates)s
+  ORDER BY m.id DESC LIMIT %(candidates)s"""
+    sql = f"""
+WITH hits AS ({hits}
 ),
 best AS (
   SELECT DISTINCT ON (session_id) session_id, id, rank FROM (
@@ -195,14 +211,10 @@ ORDER BY last_active_at DESC, session_id DESC LIMIT %(limit)s"""
     return [Hit(_uuid(sid), mid, 0.0, _aware(at)) for sid, mid, at in rows]
 
 
-def _aware(value: Any) -> Any:
-    if isinstance(value, str):  # SQLite returns the stored text for raw SQL
-        from django.utils.dateparse import parse_datetime
-
-        parsed = parse_datetime(value)
-        if parsed is not None and parsed.tzinfo is None:
-            from datetime import UTC
-
-            parsed = parsed.replace(tzinfo=UTC)
-        return parsed
+def _aware(value: Any) -> datetime | None:
+    """A raw-SQL timestamp as an aware datetime (SQLite gives naive UTC, or text without converters)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
     return value

@@ -66,6 +66,10 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class SearchPage:
+    """``substring_skipped``: full text found nothing and the automatic substring search was not run
+    (the caller has too many messages for it); ``mode="substring"`` runs it on request."""
+
     results: list[SearchResult] = field(default_factory=list)
     next: SearchCursor | None = None
     mode: Mode = "fulltext"
+    substring_skipped: bool = False
