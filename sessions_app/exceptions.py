@@ -10,6 +10,8 @@ exception                  status  raised when
 ``ServiceUnavailable``     503     the database (the source of truth) cannot be reached
 ``ModelFailed``            503     the chat model (or the network to it) failed; nothing stored
 ``ChatRateLimited``        429     the user sent more chat turns than the rate limit allows
+``ShareLinkNotFound``      404     no such share link (or its conversation was deleted)
+``ShareLinkGone``          410     the share link was revoked or has expired
 =========================  ======  =============================================================
 
 The browser views (``web.views.errors``) and the API (``api.errors``) both answer a domain error
@@ -104,3 +106,17 @@ def from_exception(exc: BaseException) -> ChatMemoryError:
     if isinstance(exc, DatabaseError):
         return ServiceUnavailable("the database is unavailable; nothing was stored")
     return ModelFailed(f"The model failed to answer ({type(exc).__name__}). Nothing was stored; try again.")
+
+
+class ShareLinkNotFound(ChatMemoryError, LookupError):
+    """No such share link (never existed, or its conversation was deleted)."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class ShareLinkGone(ChatMemoryError):
+    """The share link was revoked by its owner or has expired."""
+
+    status_code = 410
+    code = "gone"

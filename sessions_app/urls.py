@@ -20,6 +20,7 @@ urlpatterns = [
     path("settings/memory/", views.memory_list, name="memory_list"),
     path("settings/memory/<str:key>/", views.memory_edit, name="memory_edit"),
     path("settings/memory/<str:key>/delete/", views.memory_delete, name="memory_delete"),
+    path("s/<str:token>/", views.shared_conversation, name="shared_conversation"),
     path("settings/tokens/", views.api_token_list, name="api_token_list"),
     path("settings/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]

@@ -8,9 +8,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Sum
 
-from ..models import AuditLogEntry, ChatSession, Checkpoint, SessionState, StoreItem
+from ..models import AuditLogEntry, ChatSession, Checkpoint, Folder, SessionState, ShareLink, StoreItem
 from .audit import Actor, audit_record
-from .lifecycle import delete_checkpoints, evict_cached_sessions
+from .lifecycle import delete_checkpoints, evict_cached_sessions, sessions_delete
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,9 @@ def user_erase_preview(*, user: Any) -> ErasureSummary:
 def user_erase(*, user: Any, actor: Actor) -> ErasureSummary:
     """Delete one user and everything they own, in one transaction; audited; evicts the cache.
 
-    Deletes the user's sessions with their messages, state versions and LangGraph checkpoints,
-    their long-term memory (store items whose namespace is theirs: ``StoreItem.owner_id``), then
+    Deletes the user's sessions with their messages (and so their search index entries), state
+    versions, share links and LangGraph checkpoints, their long-term memory (store items whose
+    namespace is theirs: ``StoreItem.owner_id``), then
     the user row, whose other dependants (API tokens, Django admin log rows …) go with it
     through their ``on_delete=CASCADE`` foreign keys. The audit entry (action ``erase``) keeps
     the user's id in ``target_user_id`` and the counts, not the username. Audit entries the
@@ -64,6 +65,7 @@ def user_erase(*, user: Any, actor: Actor) -> ErasureSummary:
     user_model.objects.select_for_update().filter(pk=user_id).first()  # lock: no new sessions meanwhile
     session_ids = tuple(ChatSession.objects.owned_by(user).order_by("pk").values_list("pk", flat=True))
     states, _ = SessionState.objects.filter(session_id__in=session_ids).delete()
+    share_links, _ = ShareLink.objects.filter(owner_id=user_id).delete()  # every link of theirs: 404 from now on
     checkpoints = delete_checkpoints(session_ids)
     # Long-term memory under the user's namespaces (sessions_app.store.namespaces), every tenant.
     _, store_rows = StoreItem.objects.owned_by(user_id).delete()
@@ -97,7 +99,33 @@ def user_erase(*, user: Any, actor: Actor) -> ErasureSummary:
         target_user_id=user_id,
         sessions=summary.sessions,
         messages=summary.messages,
-        details={"state_versions": states, "checkpoints": checkpoints, "other_rows": other},
+        details={"state_versions": states, "checkpoints": checkpoints, "share_links": share_links,
+                 "other_rows": other},
     )
     evict_cached_sessions(session_ids)
     return summary
+
+
+def user_erase_conversations(*, user: Any, actor: Actor, batch_size: int = 500) -> ErasureSummary:
+    """Delete every conversation of ``user`` and their folders, keeping the account ("Delete all my
+    conversations"); the self-service twin of ``user_erase``.
+
+    Each batch goes through ``lifecycle.sessions_delete`` — the writer every delete path shares:
+    rows locked, messages (and with them their search index entries), state versions, share links
+    and LangGraph checkpoints deleted, the cache evicted after the commit — and is audited as
+    ``erase`` with ``details.scope = "conversations"`` and the user's id. One transaction per batch:
+    an interrupted run leaves whole conversations, and running it again finishes the job.
+    """
+    totals = {"sessions": 0, "messages": 0, "state_versions": 0, "checkpoints": 0}
+    while ids := list(ChatSession.objects.owned_by(user).order_by("pk").values_list("pk", flat=True)[:batch_size]):
+        result = sessions_delete(session_ids=ids, actor=actor, action=AuditLogEntry.Action.ERASE,
+                                 details={"scope": "conversations", "user_id": user.pk})
+        if not result.session_ids:  # someone else deleted them meanwhile: look again
+            continue
+        totals["sessions"] += result.sessions
+        totals["messages"] += result.messages
+        totals["state_versions"] += result.state_versions
+        totals["checkpoints"] += result.checkpoints
+    folders, _ = Folder.objects.filter(owner=user).delete()
+    return ErasureSummary(user_id=user.pk, other_rows={"sessions_app.Folder": folders} if folders else {},
+                          dry_run=False, **totals)

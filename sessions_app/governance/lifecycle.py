@@ -17,7 +17,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from .. import cache
-from ..models import AuditLogEntry, ChatMessage, ChatSession, SessionState, StoreItem
+from ..models import AuditLogEntry, ChatMessage, ChatSession, SessionState, ShareLink, StoreItem
 from .audit import Actor, audit_record
 
 
@@ -72,9 +72,10 @@ def sessions_delete(
     ``still`` (the sessions that still qualify, e.g. a retention step's
     filter) is re-checked under that lock, so a session that retention selected but
     that changed meanwhile (e.g. was unarchived) is left alone. Messages and state versions are
-    deleted with one ``DELETE … WHERE session_id IN (…)`` each — never loaded into memory —
-    then the checkpoints of their threads and their store items (``StoreItem.session_id``), then
-    the sessions. Ids already gone are skipped
+    deleted with one ``DELETE … WHERE session_id IN (…)`` each — never loaded into memory —, so
+    are their share links, then the checkpoints of their threads and their store items
+    (``StoreItem.session_id``), then the sessions (the search index entries go with the message
+    rows: ``sessions_app.search.schema``). Ids already gone are skipped
     (idempotent); nothing is audited when nothing was deleted. Keep batches to a few thousand ids.
     """
     ids = _lock(ChatSession.objects.filter(pk__in=list(session_ids)), still)
@@ -82,12 +83,13 @@ def sessions_delete(
         return DeleteResult(session_ids=())
     messages, _ = ChatMessage.objects.filter(session_id__in=ids).delete()
     states, _ = SessionState.objects.filter(session_id__in=ids).delete()
+    share_links, _ = ShareLink.objects.filter(session_id__in=ids).delete()  # their pages answer 404 from now on
     checkpoints = delete_checkpoints(ids)
     _, store_rows = StoreItem.objects.filter(session_id__in=ids).delete()  # their summaries (memory)
     ChatSession.objects.filter(pk__in=ids).delete()
     _audit_and_evict(
         ids, action=action, actor=actor, messages=messages,
-        details={"state_versions": states, "checkpoints": checkpoints,
+        details={"state_versions": states, "checkpoints": checkpoints, "share_links": share_links,
                  "store_items": store_rows.get(StoreItem._meta.label, 0), **(details or {})},
     )
     return DeleteResult(session_ids=ids, messages=messages, state_versions=states, checkpoints=checkpoints)

@@ -10,6 +10,7 @@ from .conversations import (
     conversation_updates,
 )
 from .memory import memory_delete, memory_edit, memory_list
+from .sharing import shared_conversation
 from .tokens import api_token_list, api_token_revoke
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     "memory_delete",
     "memory_edit",
     "memory_list",
+    "shared_conversation",
     "signup",
 ]
