@@ -94,10 +94,12 @@ def _search(session_id: Any, terms: list[str], before_seq: int | None, keep_last
     sid = session_id if connection.vendor == "postgresql" else str(session_id).replace("-", "")
     cutoff = [before_seq or 0, before_seq or 0, keep_last, sid, max(0, keep_last - 1)]
     if connection.vendor == "postgresql":
-        vector = "m.search_vector" if has_search_index() else "to_tsvector('simple', m.content_text)"
+        indexed = has_search_index()
+        vector = "m.search_vector" if indexed else "to_tsvector('simple', m.content_text)"
+        config = "chatmemory_simple" if indexed else "simple"  # the index's own configuration (accents folded)
         sql = (
             f"SELECT m.seq, m.type, left(m.content_text, {MAX_CHARS + 1}), ts_rank_cd({vector}, q) AS rank "
-            f"FROM {MSG} m, to_tsquery('simple', %s) q WHERE m.session_id = %s AND m.seq < ({_CUTOFF}) "
+            f"FROM {MSG} m, to_tsquery('{config}', %s) q WHERE m.session_id = %s AND m.seq < ({_CUTOFF}) "
             f"AND {vector} @@ q ORDER BY rank DESC, m.seq DESC LIMIT %s"
         )
         rows = pg_fetchall(sql, [fts.pg_tsquery(terms, prefix=True), session_id, *cutoff, limit], prepare=True)

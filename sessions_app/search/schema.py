@@ -1,6 +1,6 @@
 """The search index's database objects, and their repair on SQLite.
 
-PostgreSQL: generated ``search_vector`` columns + GIN indexes (migration ``0009_search``); nothing
+PostgreSQL: generated ``search_vector`` columns + GIN indexes (migration ``0010_search``); nothing
 can drop them silently. SQLite: the FTS5 table ``FTS_TABLE`` and three triggers. Django rebuilds
 an SQLite table for some later schema changes (``_remake_table``: copy, drop, rename), which drops
 that table's triggers — the index would then silently stop following writes. ``ensure_index``
