@@ -115,7 +115,7 @@ class ChatSessionAdmin(CachedSessionAdminMixin, admin.ModelAdmin):
     readonly_fields = (
         "id", "status", "created_at", "last_active_at", "archived_at", "message_count", "last_seq", "messages_note",
         "cache_ttl_remaining",
-        "langgraph_threads",
+        "langgraph_threads", "parent", "branched_at_seq",
     )
     fieldsets = (
         (None, {"fields": ("id", "owner", "title", "tenant", "status", "metadata")}),
@@ -124,6 +124,7 @@ class ChatSessionAdmin(CachedSessionAdminMixin, admin.ModelAdmin):
             {"fields": ("created_at", "last_active_at", "archived_at", "expires_at", "cache_ttl",
                         "cache_ttl_remaining", "message_count", "last_seq", "messages_note")},
         ),
+        ("Branch", {"fields": ("parent", "branched_at_seq")}),  # read-only: made by edit/regenerate
         ("LangGraph", {"fields": ("langgraph_threads",)}),
     )
 

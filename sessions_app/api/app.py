@@ -5,7 +5,7 @@ from typing import Any
 
 from ninja import NinjaAPI
 
-from . import chat, memories, messages, search, sessions, sharing, state, stats, transfer
+from . import branches, chat, memories, messages, search, sessions, sharing, state, stats, transfer
 from .auth import API_AUTH, docs_login_required
 from .errors import install_error_handlers
 
@@ -59,6 +59,7 @@ api.add_router("/sessions", chat.router)
 api.add_router("/sessions", messages.router)
 api.add_router("/sessions", state.router)
 api.add_router("/sessions", sharing.router)
+api.add_router("/sessions", branches.router)
 api.add_router("/stats", stats.router)
 api.add_router("/memories", memories.router)
 api.add_router("/search", search.router)

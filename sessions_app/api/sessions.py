@@ -45,7 +45,7 @@ SESSION_LINKS = {
     op: {"operationId": op, "parameters": {"session_id": "$response.body#/session_id"}}
     for op in ["session_get", "session_update", "session_archive", "session_unarchive", "session_set_cache_ttl",
                "session_chat", "messages_list", "messages_clear", "state_save", "state_get", "state_versions",
-               "state_rollback", "state_diff", "session_delete"]
+               "state_rollback", "state_diff", "session_branches", "session_delete"]
 }
 
 

@@ -83,6 +83,15 @@ class ChatSession(models.Model):
     pinned_at = models.DateTimeField(null=True, blank=True, help_text="Set = pinned (listed first), since then.")
     folder = models.ForeignKey("sessions_app.Folder", on_delete=models.SET_NULL, null=True, blank=True,
                                related_name="sessions", db_index=False)  # chatsession_folder_idx serves it
+    # A branch (``conversations.branches``): forked from ``parent`` before its message ``branched_at_seq``.
+    # Deleting the parent keeps the branch (the link becomes NULL, the seq stays). No index of its
+    # own: ``chatsession_branches_idx`` leads with it.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="branches", db_index=False
+    )
+    branched_at_seq = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="The branch differs from its parent from this message on."
+    )
 
     objects = ChatSessionQuerySet.as_manager()
 
@@ -111,6 +120,11 @@ class ChatSession(models.Model):
             # A folder's conversations, newest first (and the SET_NULL when a folder is deleted).
             models.Index(fields=["folder", "-last_active_at"], name="chatsession_folder_idx",
                          condition=Q(folder__isnull=False)),
+            # A conversation's branches by fork point (the chat page's "‹ 2 / 3 ›"); only branches have a parent.
+            models.Index(
+                fields=["parent", "branched_at_seq", "created_at"], name="chatsession_branches_idx",
+                condition=Q(parent__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

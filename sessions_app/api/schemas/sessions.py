@@ -26,6 +26,8 @@ _SESSION_EXAMPLE: JsonDict = {
     "archived_at": None,
     "message_count": 4,
     "cache_ttl": 900,
+    "parent_id": None,
+    "branched_at_seq": None,
 }
 
 
@@ -62,6 +64,12 @@ class SessionOut(Schema):
     archived_at: datetime | None
     message_count: int = Field(..., ge=0)
     cache_ttl: int | None = Field(..., description="Cache TTL in seconds; null = the server default.")
+    parent_id: uuid.UUID | None = Field(
+        ..., description="The session this one was branched from (null: not a branch, or its parent was deleted)."
+    )
+    branched_at_seq: int | None = Field(
+        ..., ge=1, description="A branch holds its parent's messages before this seq; null: not a branch."
+    )
 
     model_config = {"json_schema_extra": {"examples": [_SESSION_EXAMPLE]}}
 
@@ -85,6 +93,14 @@ class CacheTtlIn(InputSchema):
     seconds: int = Field(..., strict=True, ge=MIN_CACHE_TTL, le=MAX_CACHE_TTL, examples=[900])
 
     model_config = {"json_schema_extra": {"examples": [{"seconds": 900}]}}
+
+
+class BranchIn(InputSchema):
+    """``POST /api/sessions/{session_id}/branches``: the branch gets the messages before ``before_seq``."""
+
+    before_seq: int = Field(..., strict=True, ge=1, le=2**62, examples=[3])
+
+    model_config = InputSchema.model_config | {"json_schema_extra": {"examples": [{"before_seq": 3}]}}
 
 
 class SessionPageOut(Schema):
