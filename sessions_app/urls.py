@@ -14,6 +14,7 @@ urlpatterns = [
     path("c/<uuid:session_id>/", views.conversation_detail, name="conversation_detail"),
     path("c/<uuid:session_id>/updates/", views.conversation_updates, name="conversation_updates"),
     path("c/<uuid:session_id>/stop/", views.conversation_stop, name="conversation_stop"),
+    path("c/<uuid:session_id>/branch/", views.conversation_branch, name="conversation_branch"),
     path("c/<uuid:session_id>/rename/", views.conversation_rename, name="conversation_rename"),
     path("c/<uuid:session_id>/delete/", views.conversation_delete, name="conversation_delete"),
     path("c/<uuid:session_id>/messages/", views.conversation_stream, name="conversation_stream"),

@@ -10,8 +10,13 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
+from ..conversations.branches import Versions
 from ..conversations.live import PendingTurn
 from ..models import ChatMessage, ChatSession
+
+
+def conversation_url(session_id: Any) -> str:
+    return reverse("conversation_detail", kwargs={"session_id": session_id})
 
 
 def session_urls(session: ChatSession | None) -> dict[str, str | None]:
@@ -24,7 +29,7 @@ def session_urls(session: ChatSession | None) -> dict[str, str | None]:
         "stream": reverse("conversation_stream", kwargs=kwargs),
         "stop": reverse("conversation_stop", kwargs=kwargs),
         "updates": reverse("conversation_updates", kwargs=kwargs),
-        "branch": None,
+        "branch": reverse("conversation_branch", kwargs=kwargs),
         "rename": reverse("conversation_rename", kwargs=kwargs),
     }
 
@@ -33,12 +38,13 @@ def session_json(session: ChatSession) -> dict[str, Any]:
     """``{"id", "url", "title", "display_title", "message_count", "last_active_at", "archived"}``."""
     return {
         "id": str(session.pk),
-        "url": reverse("conversation_detail", kwargs={"session_id": session.pk}),
+        "url": conversation_url(session.pk),
         "title": session.title,
         "display_title": session.display_title,
         "message_count": session.message_count,
         "last_active_at": session.last_active_at.isoformat() if session.last_active_at else None,
         "archived": session.is_archived,
+        "branch": session.parent_id is not None or session.branched_at_seq is not None,
     }
 
 
@@ -61,12 +67,40 @@ def message_usage(row: ChatMessage) -> dict[str, int] | None:
     return {key: int(usage.get(key) or 0) for key in ("input_tokens", "output_tokens", "total_tokens")}
 
 
-def decorate_messages(rows: list[ChatMessage]) -> list[ChatMessage]:
-    """Attach what the message template shows: ``stopped``, ``usage``."""
+def versions_json(versions: Versions) -> dict[str, Any]:
+    """``{"seq", "index", "count", "previous", "next"}``: the neighbours as links to that message."""
+    def link(pk: Any) -> str | None:
+        return None if pk is None else f"{conversation_url(pk)}#m-{versions.seq}"
+
+    return {"seq": versions.seq, "index": versions.index, "count": versions.count,
+            "previous": link(versions.previous), "next": link(versions.next)}
+
+
+def decorate_messages(rows: list[ChatMessage], *, versions: dict[int, Versions] | None = None) -> list[ChatMessage]:
+    """Attach what the message template shows: ``stopped``, ``usage``, ``regenerable`` (an answer
+    right after your message) and ``versions`` (the branch navigation at that message)."""
+    previous: ChatMessage | None = None
     for row in rows:
         row.stopped = message_stopped(row)  # type: ignore[attr-defined]
         row.usage = message_usage(row) if row.type == "ai" else None  # type: ignore[attr-defined]
+        row.regenerable = (  # type: ignore[attr-defined]
+            row.type == "ai" and previous is not None and previous.type == "human" and previous.seq == row.seq - 1
+        )
+        found = (versions or {}).get(row.seq)
+        row.versions = versions_json(found) if found else None  # type: ignore[attr-defined]
+        previous = row
     return rows
+
+
+def branch_origin(session: ChatSession) -> dict[str, Any] | None:
+    """Where a branch comes from: ``{"id", "url", "title", "seq"}`` (``url`` ``None`` when the
+    parent was deleted), or ``None`` for a conversation that is not a branch."""
+    if session.branched_at_seq is None:
+        return None
+    parent = ChatSession.objects.filter(pk=session.parent_id, owner_id=session.owner_id).only("id", "title").first() \
+        if session.parent_id else None
+    return {"id": str(parent.pk) if parent else None, "url": conversation_url(parent.pk) if parent else None,
+            "title": parent.display_title if parent else "", "seq": session.branched_at_seq}
 
 
 def message_json(row: ChatMessage) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Browser UI views (thin: forms validate, services write, ``conversations.selectors`` read)."""
 from .accounts import signup
-from .chat import conversation_start, conversation_stop, conversation_stream
+from .chat import conversation_branch, conversation_start, conversation_stop, conversation_stream
 from .conversations import (
     chat_home,
     conversation_delete,
@@ -17,6 +17,7 @@ __all__ = [
     "api_token_list",
     "api_token_revoke",
     "chat_home",
+    "conversation_branch",
     "conversation_delete",
     "conversation_detail",
     "conversation_list",

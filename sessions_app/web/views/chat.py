@@ -35,15 +35,17 @@ from django.views.decorators.http import require_POST
 
 from ... import tasks
 from ...conversations import selectors
+from ...conversations.branches import branch_versions, session_branch
 from ...conversations.chat import ChatTurn, validate_user_text
 from ...conversations.history import DjangoChatMessageHistory
 from ...conversations.live import LiveTurn, turn_request_stop
 from ...conversations.ratelimit import chat_rate_limit_check
 from ...conversations.sessions import session_create, session_delete
 from ...conversations.sse import sse, sse_response, turn_events
-from ...models import ChatSession
+from ...exceptions import InvalidInput
+from ...models import ChatMessage, ChatSession
 from ..http import AuthenticatedHttpRequest
-from ..presenters import session_json, session_urls
+from ..presenters import branch_origin, session_json, session_urls, versions_json
 from .errors import domain_errors
 
 logger = logging.getLogger("sessions_app.chat")
@@ -67,8 +69,12 @@ class PageTurn:
         session = ChatSession.objects.filter(pk=turn.history.session_id).first()
         if session is None:
             return {"created_at": timezone.now().isoformat(), "session": None}
-        return {"created_at": timezone.now().isoformat(),
-                "session": {**session_json(session), "needs_title": not session.title}}
+        extra: dict[str, Any] = {"created_at": timezone.now().isoformat(),
+                                 "session": {**session_json(session), "needs_title": not session.title}}
+        if session.branched_at_seq is not None and self.created is not None:
+            versions = branch_versions(session=session).get(session.branched_at_seq)
+            extra["versions"] = versions_json(versions) if versions else None
+        return extra
 
     def error_extra(self, turn: ChatTurn) -> dict[str, Any]:
         if self.created is None:
@@ -79,7 +85,8 @@ class PageTurn:
 
     def events(self) -> Iterator[str]:
         if self.created is not None:
-            yield sse("session", {**session_json(self.created), "urls": session_urls(self.created), "parent": None})
+            yield sse("session", {**session_json(self.created), "urls": session_urls(self.created),
+                                  "parent": branch_origin(self.created)})
         self.live.begin()
         yield sse("turn", {"turn": self.live.turn_id})
         try:
@@ -138,3 +145,44 @@ def conversation_stop(request: AuthenticatedHttpRequest, session_id: uuid.UUID) 
     """
     session = selectors.session_get_for_user(session_id=session_id, user=request.user)
     return JsonResponse({"stopping": turn_request_stop(session_id=session.pk, turn_id=request.POST.get("turn", ""))})
+
+
+def _seq_field(request: AuthenticatedHttpRequest) -> int:
+    raw = request.POST.get("seq", "")
+    if not raw.isdigit() or int(raw) < 1:
+        raise InvalidInput("'seq' must be a message number (an integer of at least 1)")
+    return int(raw)
+
+
+@login_required
+@require_POST
+@domain_errors
+def conversation_branch(request: AuthenticatedHttpRequest, session_id: uuid.UUID) -> StreamingHttpResponse:
+    """Edit your message at ``seq`` (``action=edit``, ``message``: the new text) or regenerate the
+    answer at ``seq`` (``action=regenerate``): a branch (``conversations.branches``) with the
+    messages before it, then the turn, streamed like a first message (``session`` event first).
+
+    The conversation itself is left as it is. 400 when ``seq`` is not your message (edit) or an
+    answer to your message (regenerate), or the new text is not valid; a branch whose turn fails
+    is removed again (``discarded``).
+    """
+    session = selectors.session_get_for_user(session_id=session_id, user=request.user)
+    chat_rate_limit_check(user_id=request.user.pk)
+    seq = _seq_field(request)
+    action = request.POST.get("action", "")
+    target = ChatMessage.objects.for_session(session.pk).filter(seq=seq).only("type").first()
+    if action == "edit":
+        if target is None or target.type != "human":
+            raise InvalidInput(f"message {seq} is not one of your messages")
+        text = validate_user_text(_message(request))
+        branched = session_branch(session=session, before_seq=seq)
+    elif action == "regenerate":
+        question = ChatMessage.objects.for_session(session.pk).filter(seq=seq - 1).first()
+        if target is None or target.type != "ai" or question is None or question.type != "human":
+            raise InvalidInput(f"message {seq} is not an answer to one of your messages")
+        text = question.content_text
+        branched = session_branch(session=session, before_seq=seq - 1, versions_at=seq)
+    else:
+        raise InvalidInput("'action' must be 'edit' or 'regenerate'")
+    history = DjangoChatMessageHistory.from_session(branched.session)
+    return PageTurn(request, history, text, created=branched.session).response()

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ...conversations import selectors
+from ...conversations.branches import branch_versions
 from ...conversations.live import turn_pending
 from ...conversations.llm import model_label
 from ...conversations.sessions import session_delete, session_rename
@@ -26,7 +27,7 @@ from ...exceptions import InvalidInput, SessionReadOnly
 from ...models import ChatSession
 from ..forms import RenameForm
 from ..http import AuthenticatedHttpRequest
-from ..presenters import chat_config, decorate_messages, message_json, session_json
+from ..presenters import branch_origin, chat_config, decorate_messages, message_json, session_json
 from .errors import domain_errors, wants_json
 
 CONVERSATIONS_PER_PAGE = 20
@@ -80,16 +81,19 @@ def _detail_context(session: ChatSession, *, before: int | None) -> dict[str, An
     rows.reverse()
     latest = before is None
     pending = turn_pending(session_id=session.pk) if latest and not session.is_archived else None
+    can_branch = latest and not session.is_archived
     return {
         "session": session,
-        "chat_messages": decorate_messages(rows),
+        "chat_messages": decorate_messages(rows, versions=branch_versions(session=session)),
         "pending": pending,
+        "branch_origin": branch_origin(session),
         "earlier_cursor": rows[0].seq if has_earlier and rows else None,
         "viewing_latest": latest,
         "rename_form": RenameForm(initial={"title": session.title}),
         "model_label": model_label(),
-        "can_branch": False,
-        "chat_config": chat_config(session, pending=pending, after_seq=rows[-1].seq if rows else 0),
+        "can_branch": can_branch,
+        "chat_config": chat_config(session, pending=pending, after_seq=rows[-1].seq if rows else 0,
+                                   can_branch=can_branch),
     }
 
 

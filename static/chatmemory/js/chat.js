@@ -52,7 +52,8 @@ function showSession(session) {
 function sidebarEntry(session) {
   return {
     id: session.id, url: session.url, title: session.display_title || session.title,
-    message_count: session.message_count, last_active_at: session.last_active_at, branch: Boolean(session.parent),
+    message_count: session.message_count, last_active_at: session.last_active_at,
+    branch: Boolean(session.branch || session.parent),
   };
 }
 
@@ -90,10 +91,16 @@ function showBranchOrigin(parent) {
   const p = document.createElement("p");
   p.className = "branch-origin";
   p.dataset.role = "branch-origin";
+  const icon = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  icon.setAttribute("aria-hidden", "true");
+  icon.setAttribute("width", "14");
+  icon.setAttribute("height", "14");
+  icon.setAttribute("viewBox", "0 0 16 16");
+  icon.innerHTML = '<path d="M5 3v10M5 8c0-3 6-2 6-5" stroke="currentColor" stroke-width="1.8" fill="none" stroke-linecap="round"/>';
   const link = document.createElement("a");
   link.href = parent.url;
   link.textContent = parent.title;
-  p.append("Branched from ", link, ` at message ${parent.seq}.`);
+  p.append(icon, "Branched from ", link, ` at message ${parent.seq}.`);
   list.before(p);
 }
 
@@ -265,6 +272,7 @@ function onListClick(event) {
   if (!button || !list.contains(button)) { return; }
   const li = button.closest("li.msg");
   const action = button.dataset.action;
+  if ((action === "edit" || action === "regenerate") && !li.dataset.seq) { return; } // not stored yet
   if (action === "copy") { copyWithFeedback(button, textOf(li)); }
   else if (action === "copy-code") {
     const code = button.closest(".code-block").querySelector("code");
