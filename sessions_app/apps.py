@@ -21,6 +21,10 @@ class SessionsAppConfig(AppConfig):
                             dispatch_uid="chatmemory_cache_evict")
         # A table rebuild by a later migration drops the SQLite search triggers: put them back.
         post_migrate.connect(_repair_search_index, sender=self, dispatch_uid="chatmemory_search_index")
+        # ... and the store's full-text triggers (sessions_app.store.schema).
+        from .store.schema import ensure_fts
+
+        post_migrate.connect(ensure_fts, sender=self, dispatch_uid="chatmemory_store_fts")
 
 
 def _repair_search_index(sender: AppConfig, using: str = "default", **kwargs: object) -> None:

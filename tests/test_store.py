@@ -292,3 +292,15 @@ def test_owner_from_the_namespace_convention(store: DjangoStore, django_user_mod
     assert owner_of(("users", "07")) == (None, "")
     with pytest.raises(ValueError):
         user_namespace(django_user_model(username="unsaved"))
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only: PostgreSQL's GIN index has no triggers")
+def test_fts_triggers_come_back_after_a_table_rebuild(store: DjangoStore) -> None:
+    from sessions_app.store.schema import ensure_fts
+
+    with connection.cursor() as cur:
+        cur.execute("DROP TRIGGER storeitem_fts_ai")  # what Django's _remake_table does to them
+    store.put(("m",), "lost", {"text": "zebra"})
+    assert store.search(("m",), query="zebra") == []
+    assert ensure_fts() is True and ensure_fts() is False
+    assert [i.key for i in store.search(("m",), query="zebra")] == ["lost"]
