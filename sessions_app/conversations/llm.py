@@ -29,11 +29,26 @@ def _quote(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _best_memory_line(messages: list[BaseMessage], text: str) -> str | None:
+    """The line of the memory system message (``sessions_app.memory``: marked in its
+    ``additional_kwargs``) sharing the most words with ``text``, if any shares one."""
+    words = {w.lower() for w in re.findall(r"\w{3,}", text)}
+    best, score = None, 0
+    for m in messages:
+        if isinstance(m, SystemMessage) and m.additional_kwargs.get("chatmemory") == "memory":
+            for line in plain_text(m).splitlines():
+                shared = len(words & {w.lower() for w in re.findall(r"\w{3,}", line)})
+                if shared > score and not line.endswith(":"):
+                    best, score = line.lstrip("- "), shared
+    return best
+
+
 class OfflineChatModel(BaseChatModel):
     """A deterministic chat model that works without any network or key.
 
     Its answer says plainly that it is the offline model, how many earlier messages of the
-    conversation it was given and what the user said first, then echoes the new message. It
+    conversation it was given and what the user said first, the line of memory from beyond the
+    window (``sessions_app.memory``) closest to the new message, then echoes the new message. It
     streams word by word (``_stream``), sleeping ``token_delay_ms`` milliseconds between words
     so the browser shows the answer arriving.
     """
@@ -64,6 +79,8 @@ class OfflineChatModel(BaseChatModel):
             parts.append(f"I can see {len(earlier)} earlier {noun} in this conversation.")
             if humans:
                 parts.append(f'The first thing you said that I can see was: "{_quote(plain_text(humans[0]))}".')
+        if recalled := _best_memory_line(messages, plain_text(current)):
+            parts.append(f'From memory beyond our recent messages: "{_quote(recalled, 160)}".')
         parts.append(f'You just said: "{_quote(plain_text(current), 200)}".')
         return " ".join(parts)
 

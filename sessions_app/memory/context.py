@@ -81,7 +81,7 @@ class TurnMemory:
             if self.recalled:
                 parts.append("Earlier messages of this conversation relevant to the new message:\n" + "\n".join(
                     f"[#{r.seq} {ROLE.get(r.type, r.type)}] {r.text}" for r in self.recalled))
-        return [SystemMessage("\n\n".join(parts))] if parts else []
+        return [SystemMessage("\n\n".join(parts), additional_kwargs={"chatmemory": "memory"})] if parts else []
 
     def _read_store(self) -> None:
         """The user's memories and the conversation's summary, in one query."""
