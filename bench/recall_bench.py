@@ -201,6 +201,12 @@ Settings: `CHATMEMORY_CONTEXT_WINDOW={settings.CHATMEMORY_CONTEXT_WINDOW}`,
 * *answer accuracy*: only with a real model configured (`OPENAI_*`); `—` = not measured.
 * Latency is the time the memory adds to a turn (building the memory message: memories, summary and
   recall queries), not the model's. The summary itself is written by a background task, never in a turn.
+* Caveats: the filler is template-based (with generated names, places, codes so that it is full of
+  rare words, as real chats are); the questions share at least one content word with their fact, as
+  LongMemEval's single-session-user questions mostly do — questions that share none (paraphrase only)
+  are what recall misses here ("What colour is my car?" against "My car is a teal …": "car" is in a
+  hundred filler lines). A semantic index (`DjangoStore` with embeddings) is the way past that; this
+  benchmark does not measure it. The machine is shared: latency figures move with its load.
 """
     Path(args.out).write_text(body)
     print(f"wrote {args.out}")

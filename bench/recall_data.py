@@ -73,6 +73,19 @@ TOPICS = {
     "work": ["How do I write a polite follow-up email?", "Keep it short, restate the ask, offer a deadline.",
              "Any tips for a {n}-minute presentation?", "One idea per slide and rehearse the opening.",
              "My car broke down so I was late today.", "That happens; a quick note to your team helps."],
+    "people": ["My colleague {pname} recommended a book about {subject}.", "That sounds like a good read.",
+               "I ran into {pname} at the {venue} yesterday.", "Small world! Did you have time to catch up?",
+               "{pname} from the {team2} team asked about the {project} deadline.", "A short status note helps.",
+               "My neighbour {pname} is moving to {place2} next month.", "Moving is a lot of work; good luck to them."],
+    "plans": ["{pname} and {pname} want to meet at the {venue} in {place2} on {weekday} around {hour}.",
+              "A {weekday} at {hour} works; book early.",
+              "Order {trk} with the {item} for {pname} cost {amount} euros.", "Keep the receipt for the warranty.",
+              "{pname} said the {project} review with {pname} moved to {weekday}.", "Let the team know in advance.",
+              "We might rent a {item} from {pname} when we visit {place2}.", "Check the price before you go."],
+    "errands": ["The parcel tracking number is {trk}, it should arrive {weekday}.", "Tracking usually updates daily.",
+                "I paid {amount} euros for the {item} repair.", "That seems fair for that kind of repair.",
+                "The dentist moved my appointment to {weekday} at {hour}.", "Put a reminder in your calendar.",
+                "My cousin {pname} lent me a {item} for the weekend.", "Nice of them; return it in good shape."],
     "home": ["How often should I water a {plant}?", "When the top few centimetres of soil are dry.",
              "The cabin wifi was slow again this weekend.", "Restarting the router often helps.",
              "What's a good way to store {veg}?", "Cool, dark and dry, away from onions."],
@@ -85,6 +98,22 @@ SLOTS = {
     "film": ["Arrival", "Paterson", "Amelie", "Stalker"],
     "plant": ["fern", "cactus", "monstera", "basil plant"],
     "n": ["5", "10", "15", "20", "40"],
+    "subject": ["volcanoes", "medieval trade", "bees", "jazz history", "typography", "glaciers", "chess openings"],
+    "venue": ["farmers market", "library", "climbing gym", "train station", "bakery", "museum"],
+    "team2": ["billing", "data", "design", "security", "support", "growth"],
+    "project": ["migration", "launch", "audit", "redesign", "onboarding"],
+    "place2": ["Ghent", "Porto", "Bergen", "Kyoto", "Hobart", "Tallinn", "Cusco", "Dunedin", "Bologna"],
+    "weekday": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"],
+    "amount": ["45", "80", "120", "230", "65"],
+    "item": ["bicycle", "laptop", "drill", "tent", "camera", "lawnmower"],
+    "hour": ["9:30", "11:00", "14:15", "16:45"],
+}
+# Generated per use, so the filler carries thousands of distinct rare words (names, codes) as a real
+# conversation does: a summary that keeps "rare" sentences cannot tell the planted facts from them.
+_SYLLABLES = ["ka", "lo", "mi", "ren", "ta", "vi", "sol", "dan", "el", "mor", "qui", "zar", "bel", "tor", "ny", "an"]
+GENERATED = {
+    "pname": lambda rng: (rng.choice(_SYLLABLES) + rng.choice(_SYLLABLES) + rng.choice(["", "a", "o", "e"])).title(),
+    "trk": lambda rng: "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _ in range(10)),
 }
 
 
@@ -104,6 +133,9 @@ class Conversation:
 
 def _fill(template: str, rng: random.Random, pools: dict[str, list[str]], chosen: dict[str, str]) -> str:
     out = template
+    for slot, make in GENERATED.items():
+        while "{" + slot + "}" in out:
+            out = out.replace("{" + slot + "}", make(rng), 1)
     for slot, values in pools.items():
         while "{" + slot + "}" in out:
             value = chosen.setdefault(slot, rng.choice(values))
@@ -128,7 +160,8 @@ def conversation(n_messages: int, seed: int) -> Conversation:
         chosen: dict[str, str] = {}
         text = _fill(template, rng, POOLS, chosen)
         remembered = rng.random() < REMEMBER_SHARE
-        conv.messages[depth] = ("human", f"Please remember that {text[0].lower()}{text[1:]}" if remembered else text)
+        said = text if text.startswith(("I ", "I'")) else text[0].lower() + text[1:]
+        conv.messages[depth] = ("human", f"Please remember that {said}" if remembered else text)
         conv.messages[depth + 1] = ("ai", "Got it, thanks for telling me.")
         conv.questions.append(Question(text=question, answer=chosen[slot], depth=depth, remembered=remembered))
     return conv
