@@ -6,33 +6,25 @@ adds and forgets memories; another conversation's prompt sees them.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from sessions_app.conversations.sessions import session_create
 from sessions_app.memory.user import memories_list
 
+from .browser_fixtures import needs_chromium, send, sign_in
 from .factories import UserFactory
-from .test_ui_browser import CHROMIUM, browser, log_in, page, send  # noqa: F401  (fixtures)
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing (CI installs Debian's chromium)"),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), needs_chromium]
 
 
-def test_remember_in_chat_then_edit_add_and_forget_on_the_memory_page(page: Any, live_server: Any) -> None:  # noqa: F811
+def test_remember_in_chat_then_edit_add_and_forget_on_the_memory_page(page: Any, live_server: Any) -> None:
     user = UserFactory(username="ada")
     base = live_server.url
-    log_in(page, base, "ada")
-    page.get_by_label("Start a new conversation").fill("Food")
-    page.get_by_role("button", name="Create").click()
-    page.wait_for_url(re.compile(r".*/c/[0-9a-f-]{36}/$"))
+    sign_in(page, base, user)
+    page.goto(f"{base}/c/{session_create(owner=user, title='Food').pk}/")
     send(page, "Remember that I am vegetarian and allergic to peanuts")
     assert [m["text"] for m in memories_list(user=user)] == ["I am vegetarian and allergic to peanuts"]
 
@@ -61,8 +53,5 @@ def test_remember_in_chat_then_edit_add_and_forget_on_the_memory_page(page: Any,
     assert [m["text"] for m in memories_list(user=user)] == ["My sister Clara lives in Lisbon"]
 
     # Another conversation is told: the offline model quotes the memory closest to the question.
-    page.goto(f"{base}/")
-    page.get_by_label("Start a new conversation").fill("Travel")
-    page.get_by_role("button", name="Create").click()
-    page.wait_for_url(re.compile(r".*/c/[0-9a-f-]{36}/$"))
+    page.goto(f"{base}/c/{session_create(owner=user, title='Travel').pk}/")
     assert "My sister Clara lives in Lisbon" in send(page, "Where does my sister live?")
