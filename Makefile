@@ -105,3 +105,15 @@ bench-recall: install
 .PHONY: vendor-js
 vendor-js:
 	./scripts/vendor_js.sh
+
+## make test-scale: the scale-out suite (tests/scale) on PostgreSQL at DATABASE_URL (default: CI's database):
+## a streaming replica (pg_basebackup -R of that cluster), PgBouncer (transaction pooling), Redis master + replica
+## + 3 Sentinels, all on loopback ports, started and stopped by the tests. Installs Debian's pgbouncer and
+## redis-sentinel when missing.
+SCALE_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/chatmemory_ci)
+SCALE_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/13)
+test-scale: install-dev
+	command -v pgbouncer >/dev/null 2>&1 || test -x /usr/sbin/pgbouncer || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null)
+	command -v redis-sentinel >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-sentinel >/dev/null)
+	CHATMEMORY_SCALE_TESTS=1 DATABASE_URL="$(SCALE_DATABASE_URL)" REDIS_URL="$(SCALE_REDIS_URL)" \
+		$(PY) -m pytest tests/scale $(PYTEST_ARGS)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from . import settings_scale
 from .env import env, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -204,3 +205,6 @@ LOGGING = {
 
 # --- chatmemory's own settings (CHATMEMORY_*, the model, the beat schedule of its jobs) ------------
 from .app_settings import *  # noqa: E402,F403 - one settings set, split in two files by concern
+
+# --- Scale-out: read replicas, PgBouncer transaction pooling, Redis Sentinel (chatmemory/settings_scale.py)
+settings_scale.apply(globals())

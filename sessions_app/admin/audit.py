@@ -5,10 +5,11 @@ from django.contrib import admin
 
 from ..models import AuditLogEntry
 from .readonly_mixin import ReadOnlyAdminMixin
+from .replica_mixin import ReplicaListMixin
 
 
 @admin.register(AuditLogEntry)
-class AuditLogEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditLogEntryAdmin(ReplicaListMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: no add, change or delete permission for anyone, superusers included."""
 
     list_display = ("created_at", "action", "actor", "session_id", "target_user_id", "sessions", "messages")

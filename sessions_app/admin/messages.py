@@ -13,6 +13,7 @@ from ..exceptions import InvalidInput
 from ..models import ChatMessage
 from ..search.lookups import matching_message_ids
 from .pagination import EstimatedCountPaginator
+from .replica_mixin import ReplicaListMixin
 
 SESSION_PARAM = "session__id__exact"
 
@@ -31,7 +32,7 @@ class MessageTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(ChatMessage)
-class ChatMessageAdmin(admin.ModelAdmin):
+class ChatMessageAdmin(ReplicaListMixin, admin.ModelAdmin):
     list_display = ("seq", "session", "type", "short_text", "created_at")
     list_select_related = ("session",)
     list_filter = (MessageTypeFilter,)

@@ -36,6 +36,7 @@ from ..transfer.services import session_export_chunks, sessions_export_chunks
 from .cache_mixin import CachedSessionAdminMixin
 from .pagination import EstimatedCountPaginator
 from .readonly_mixin import ReadOnlyAdminMixin
+from .replica_mixin import ReplicaListMixin
 
 MESSAGE_INLINE_LIMIT = 200  # messages shown on a conversation page
 TENANT_CHOICES_LIMIT = 100  # tenants offered in the filter
@@ -97,7 +98,7 @@ class ChatMessageInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(ChatSession)
-class ChatSessionAdmin(CachedSessionAdminMixin, admin.ModelAdmin):
+class ChatSessionAdmin(ReplicaListMixin, CachedSessionAdminMixin, admin.ModelAdmin):
     list_display = ("display_title", "owner", "tenant", "status", "message_count", "created_at", "last_active_at")
     list_select_related = ("owner",)
     list_filter = ("status", TenantFilter, "created_at", "last_active_at")

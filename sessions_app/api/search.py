@@ -5,6 +5,7 @@ from typing import Any
 
 from ninja import Query, Router
 
+from ..db.replicas import run_lag_tolerant
 from ..search import SearchFilters, conversations_search
 from .auth import ApiRequest, caller_tenant
 from .pagination import decode_search_cursor, encode_search_cursor
@@ -23,7 +24,8 @@ def search(request: ApiRequest, params: Query[SearchQueryIn]) -> dict[str, Any]:
     after = decode_search_cursor(params.cursor) if params.cursor else None
     filters = SearchFilters(status=params.status, folder_id=params.folder, pinned=params.pinned,
                             since=params.since, until=params.until, tenant=caller_tenant(request))
-    page = conversations_search(user=request.auth, text=params.q, filters=filters, limit=params.limit, after=after,
-                                mode=params.mode)
+    page = run_lag_tolerant(lambda: conversations_search(  # a replica may serve it (a few seconds old at most)
+        user=request.auth, text=params.q, filters=filters, limit=params.limit, after=after, mode=params.mode),
+        user_id=request.auth.pk)
     return {"results": page.results, "next": encode_search_cursor(page.next) if page.next else None,
             "mode": page.mode, "substring_skipped": page.substring_skipped}

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.db import connections, router, transaction
 
-from chatmemory import routers
+from sessions_app.db import replicas as routers
 from sessions_app.models import ChatSession
 
 from ..factories import ChatSessionFactory, UserFactory
