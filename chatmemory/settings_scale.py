@@ -106,8 +106,15 @@ def _sentinels(ns: dict[str, Any]) -> None:
         ns[name] = {**ns.get(name, {}), "master_name": service}
 
 
+def _beat(ns: dict[str, Any]) -> None:
+    """Beat sends every periodic task with ``beat=True``: it then runs once per period (``sessions_app.tasks``)."""
+    for entry in ns.get("CELERY_BEAT_SCHEDULE", {}).values():
+        entry["kwargs"] = {**entry.get("kwargs", {}), "beat": True}
+
+
 def apply(ns: dict[str, Any]) -> None:
     """Add the scale-out configuration to the settings namespace ``ns`` (``globals()`` of settings)."""
+    _beat(ns)
     _replicas(ns)
     _pool_mode(ns)
     _sentinels(ns)

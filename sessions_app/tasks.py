@@ -3,6 +3,9 @@
 The beat schedule (``CELERY_BEAT_SCHEDULE`` in settings) runs ``sweep_store`` hourly, ``apply_retention`` and
 ``prune_checkpoints`` daily. Each task declares its own time limits (seconds; there are no global
 ones in settings) and late acks (a task lost with its worker runs again: every task here is idempotent).
+Beat sends the periodic ones with ``beat=True`` (``chatmemory.settings_scale``): such a run first
+takes the task's lease for the schedule period (``governance.schedule``) and skips if another run
+holds it, so two beats started by mistake still run each job once per period.
 """
 from __future__ import annotations
 
@@ -15,17 +18,32 @@ from django.db import InterfaceError, OperationalError, transaction
 from .checkpoint.services import checkpoints_prune
 from .conversations.titles import session_make_title
 from .governance.retention import retention_apply
+from .governance.schedule import beat_lease_acquire, beat_lease_seconds
+
+SKIPPED = {"skipped": "another run holds this schedule period (a second beat?)"}
+
+
+def _may_run(task: Any, beat: bool) -> bool:
+    """A beat-sent run goes ahead only with the task's lease; any other run always does."""
+    seconds = beat_lease_seconds(task.name) if beat else None
+    if seconds is None:
+        return True
+    return beat_lease_acquire(name=task.name, holder=str(task.request.id or ""), seconds=seconds)
 
 # --- LangGraph checkpoints (retention) -----------------------------------------------------------
 
 
-@shared_task(name="sessions_app.prune_checkpoints", acks_late=True, time_limit=60 * 60, soft_time_limit=55 * 60)
-def prune_checkpoints(keep: int, older_than_days: int | None = None, dry_run: bool = False) -> dict[str, Any]:
+@shared_task(name="sessions_app.prune_checkpoints", bind=True, acks_late=True, time_limit=60 * 60,
+             soft_time_limit=55 * 60)
+def prune_checkpoints(self: Any, keep: int, older_than_days: int | None = None, dry_run: bool = False,
+                      beat: bool = False) -> dict[str, Any]:
     """Prune every thread to its latest ``keep`` checkpoints (``checkpoints_prune``).
 
     Returns the summary as a dict (``threads``, ``checkpoints``, ``writes``, ``blobs``,
-    ``skipped_delta_threads``). Safe to retry: each thread is pruned in its own transaction.
+    ``skipped_delta_threads``), or ``SKIPPED``. Safe to retry: each thread is pruned in its own transaction.
     """
+    if not _may_run(self, beat):
+        return SKIPPED
 
     result = checkpoints_prune(keep=int(keep), older_than_days=older_than_days, dry_run=bool(dry_run))
     return {
@@ -42,6 +60,7 @@ def prune_checkpoints(keep: int, older_than_days: int | None = None, dry_run: bo
 
 @shared_task(
     name="sessions_app.tasks.apply_retention",
+    bind=True,
     acks_late=True,
     autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=60,  # seconds, doubling
@@ -51,13 +70,17 @@ def prune_checkpoints(keep: int, older_than_days: int | None = None, dry_run: bo
     soft_time_limit=50 * 60,  # seconds; batches already committed stay done, the next run continues
     time_limit=55 * 60,
 )
-def apply_retention(dry_run: bool = False, batch_size: int | None = None) -> dict[str, Any]:
+def apply_retention(self: Any, dry_run: bool = False, batch_size: int | None = None, beat: bool = False
+                    ) -> dict[str, Any]:
     """Apply the retention policy once (``governance.retention.retention_apply``); return the summary.
 
     Safe to retry and to run twice: every batch is its own transaction and a second run changes
     nothing. Database outages (``OperationalError``/``InterfaceError``) are retried with
-    exponential backoff. Audit entries name the actor ``task:apply_retention``.
+    exponential backoff. Audit entries name the actor ``task:apply_retention``. ``SKIPPED`` when a
+    beat-sent run finds the period taken.
     """
+    if not _may_run(self, beat):
+        return SKIPPED
     return retention_apply(actor="task:apply_retention", dry_run=dry_run, batch_size=batch_size).as_dict()
 
 
@@ -69,13 +92,15 @@ def enqueue_apply_retention(*, dry_run: bool = False) -> None:
 # --- long-term memory (DjangoStore) --------------------------------------------------------------
 
 
-@shared_task(name="sessions_app.sweep_store", acks_late=True, time_limit=30 * 60, soft_time_limit=25 * 60,
+@shared_task(name="sessions_app.sweep_store", bind=True, acks_late=True, time_limit=30 * 60, soft_time_limit=25 * 60,
              autoretry_for=(OperationalError, InterfaceError), retry_backoff=60, max_retries=3)
-def sweep_store(dry_run: bool = False) -> dict[str, Any]:
+def sweep_store(self: Any, dry_run: bool = False, beat: bool = False) -> dict[str, Any]:
     """Delete expired store items (``governance.store.retention_sweep_store``); ``{"store_items": n}``.
 
-    Idempotent (each batch its own transaction); audited as ``task:sweep_store``.
+    Idempotent (each batch its own transaction); audited as ``task:sweep_store``. ``SKIPPED`` as above.
     """
+    if not _may_run(self, beat):
+        return SKIPPED
     from .governance.store import retention_sweep_store
 
     return {"store_items": retention_sweep_store(actor="task:sweep_store", dry_run=bool(dry_run))}

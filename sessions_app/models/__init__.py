@@ -3,6 +3,7 @@ from .audit import AuditLogEntry, AuditLogEntryQuerySet
 from .checkpoints import Checkpoint, CheckpointBlob, CheckpointThread, CheckpointWrite
 from .folders import FOLDER_NAME_MAX_LENGTH, Folder, FolderQuerySet
 from .messages import ChatMessage, ChatMessageQuerySet
+from .schedule import BeatLease
 from .sessions import TITLE_MAX_LENGTH, ChatSession, ChatSessionQuerySet
 from .sharing import ShareLink, ShareLinkQuerySet
 from .state import SessionState, SessionStateQuerySet
@@ -12,6 +13,7 @@ from .tokens import ApiToken, ApiTokenQuerySet
 __all__ = [
     "ApiToken",
     "ApiTokenQuerySet",
+    "BeatLease",
     "AuditLogEntry",
     "AuditLogEntryQuerySet",
     "ChatMessage",
