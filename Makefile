@@ -56,7 +56,7 @@ bench-search: install
 	$(PY) -W ignore bench/search_bench.py --out docs/benchmarks-search.md
 
 # `make bench` includes the checkpoint benchmark (a recipe-less rule: other bench targets may add theirs).
-bench: bench-checkpoints bench-memory bench-recall bench-search
+bench: bench-checkpoints bench-memory bench-recall bench-search bench-scale
 
 ## make fuzz: schemathesis against the live OpenAPI spec, many examples per operation, every phase
 fuzz: install-dev
@@ -117,3 +117,10 @@ test-scale: install-dev
 	command -v redis-sentinel >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-sentinel >/dev/null)
 	CHATMEMORY_SCALE_TESTS=1 DATABASE_URL="$(SCALE_DATABASE_URL)" REDIS_URL="$(SCALE_REDIS_URL)" \
 		$(PY) -m pytest tests/scale $(PYTEST_ARGS)
+
+## make bench-scale: turn latency and full read at 100,000 vs 10,000,000 messages (100,000 conversations,
+## seeded by generate_series in the dedicated database chatmemory_scale_bench, dropped at the end) and HTTP
+## throughput with 1, 2 and 4 app instances; writes the tables of docs/scaling.md (+ docs/scaling.json). ~20 min.
+bench-scale: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+	$(PY) -W ignore bench/scale_bench.py --out docs/scaling.md
