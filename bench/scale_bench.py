@@ -85,7 +85,8 @@ CROSS JOIN LATERAL (SELECT CASE WHEN s %% 2 = 1 THEN 'human' ELSE 'ai' END AS ki
     AS text) AS t
 """
 BULK_INDEXES = {  # dropped for the 10M load, rebuilt after (name → how to rebuild)
-    "chatmessage_search_idx": "CREATE INDEX chatmessage_search_idx ON sessions_app_chatmessage USING gin (search_vector)",
+    "chatmessage_search_idx":
+        "CREATE INDEX chatmessage_search_idx ON sessions_app_chatmessage USING gin (search_vector)",
 }
 UNIQUE = ("chatmessage_session_seq_uniq",
           "ALTER TABLE sessions_app_chatmessage ADD CONSTRAINT chatmessage_session_seq_uniq UNIQUE (session_id, seq)")
@@ -164,14 +165,18 @@ for n in range(turns):
     t = time.perf_counter(); h.add_messages_and_get_recent(pair(n), 20); warm.append(time.perf_counter() - t)
 for n, i in enumerate(cold_ids):
     t = time.perf_counter()
-    h = DjangoChatMessageHistory(sid(i), user=owner); h.get_recent_messages(20); h.add_messages_and_get_recent(pair(n), 20)
+    h = DjangoChatMessageHistory(sid(i), user=owner)
+    h.get_recent_messages(20)
+    h.add_messages_and_get_recent(pair(n), 20)
     cold.append(time.perf_counter() - t)
 for i in read_ids:
     h = DjangoChatMessageHistory(sid(i), user=owner, cache=False)
     t = time.perf_counter(); msgs = h.messages; full.append(time.perf_counter() - t)
     assert len(msgs) >= 100
 def stats(xs):
-    xs = sorted(xs); return {"median_ms": 1000 * statistics.median(xs), "p95_ms": 1000 * xs[int(0.95 * (len(xs) - 1))], "n": len(xs)}
+    xs = sorted(xs)
+    return {"median_ms": 1000 * statistics.median(xs), "p95_ms": 1000 * xs[int(0.95 * (len(xs) - 1))],
+            "n": len(xs)}
 print(json.dumps({"warm_turn": stats(warm), "cold_turn": stats(cold), "full_read": stats(full)}))
 """
 
@@ -254,8 +259,9 @@ def throughput(levels: list[int], duration: int, sessions: int) -> dict[str, Any
                         raise RuntimeError("gunicorn did not start")
                     time.sleep(0.3)
             cpu_before = _cpu_times()
-            wrks = [subprocess.Popen(["wrk", "-t", "1", "-c", "4", "-d", f"{duration}s", "--latency", "--timeout", "30s",
-                                      "-s", str(script), f"http://127.0.0.1:{port}"], stdout=subprocess.PIPE, text=True)
+            wrks = [subprocess.Popen(["wrk", "-t", "1", "-c", "4", "-d", f"{duration}s", "--latency", "--timeout",
+                                      "30s", "-s", str(script), f"http://127.0.0.1:{port}"],
+                                     stdout=subprocess.PIPE, text=True)
                     for port, script in zip(ports, scripts, strict=True)]
             outs = [w.communicate(timeout=duration + 120)[0] for w in wrks]
             cpu_after = _cpu_times()
@@ -269,7 +275,8 @@ def throughput(levels: list[int], duration: int, sessions: int) -> dict[str, Any
         parsed = [parse_wrk(o) for o in outs]
         busy = 1 - (cpu_after[1] - cpu_before[1]) / max(1, cpu_after[0] - cpu_before[0])
         results[str(instances)] = {
-            "instances": instances, "rps": sum(p["rps"] for p in parsed), "requests": sum(p["requests"] for p in parsed),
+            "instances": instances, "rps": sum(p["rps"] for p in parsed),
+            "requests": sum(p["requests"] for p in parsed),
             "p50_ms": statistics.median(p["p50_ms"] for p in parsed), "p99_ms": max(p["p99_ms"] for p in parsed),
             "errors": sum(p["non_2xx"] + p["socket_errors"] for p in parsed), "cpu_busy": busy,
         }
@@ -331,8 +338,9 @@ def write_report(out: Path, data: dict[str, Any]) -> None:
     ]
     base = data["throughput"]["1"]["rps"]
     for level in data["throughput"].values():
-        lines.append(f"| {level['instances']} | {level['rps']:.0f} | {level['rps'] / base:.2f}× | {level['p50_ms']:.1f} "
-                     f"| {level['p99_ms']:.1f} | {level['errors']} | {100 * level['cpu_busy']:.0f}% |")
+        lines.append(f"| {level['instances']} | {level['rps']:.0f} | {level['rps'] / base:.2f}× "
+                     f"| {level['p50_ms']:.1f} | {level['p99_ms']:.1f} | {level['errors']} "
+                     f"| {100 * level['cpu_busy']:.0f}% |")
     lines += ["", "The window read's plan at 10M rows (`EXPLAIN (ANALYZE, BUFFERS)`):", "", "```",
               data["explain"], "```", ""]
     table = "\n".join(lines)

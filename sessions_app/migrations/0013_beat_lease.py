@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sessions_app', '0011_organize_share'),
+        ('sessions_app', '0012_branches'),
     ]
 
     operations = [
