@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(help_text='The Celery task name.', max_length=200, primary_key=True, serialize=False)),
                 ('holder', models.CharField(blank=True, help_text='The task id that holds the period.', max_length=255)),
                 ('until', models.DateTimeField(help_text='End of the period the holder owns.')),
-                ('runs', models.PositiveBigIntegerField(default=0, help_text='Periods taken so far (for operators).')),
+                ('runs', models.PositiveBigIntegerField(default=0, help_text='Times taken (a retry of the holder counts again).')),
             ],
             options={
                 'verbose_name': 'beat lease',
