@@ -3,10 +3,21 @@
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 
 Creates a throw-away embedded-default project state (SQLite in a temporary ``CHATMEMORY_VAR_DIR``,
-offline model), seeds a demo user with a few conversations (answers are real offline-model turns
-through ``ChatTurn``), serves it with ``runserver`` on a free loopback port, and saves
-``chat.png``, ``conversations.png`` and ``admin.png`` with Chromium (Playwright,
-``/usr/bin/chromium``). Nothing outside the temporary directory and ``--out`` is touched.
+offline model), seeds a demo user with a few conversations — answers are real offline-model turns
+through ``ChatTurn``, except one imported conversation whose answers are Markdown with code (the
+offline model answers in plain text; imported ShareGPT/ChatGPT answers and real models' answers
+are Markdown) — serves it with ``runserver`` on a free loopback port, and saves with Chromium
+(Playwright, ``/usr/bin/chromium``):
+
+* ``chat.png``        a conversation with a Markdown answer (a table, highlighted code), 1280×800
+* ``chat-dark.png``   the same in the dark theme
+* ``phone.png``       the same conversation on a phone (390×844)
+* ``phone-drawer.png`` the conversation list open as a drawer on the phone
+* ``branch.png``      a branch made by editing a message ("Branched from …", "‹ 2 / 2 ›")
+* ``conversations.png`` the list of conversations
+* ``admin.png``       the conversations in the Django admin (staff)
+
+Nothing outside the temporary directory and ``--out`` is touched.
 """
 from __future__ import annotations
 
@@ -20,26 +31,47 @@ import time
 import urllib.request
 from pathlib import Path
 
-from sessions_app.conversations.sessions import session_archive, session_create
-
 BASE_DIR = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 DEMO_USER, DEMO_PASSWORD = "ada", "demo-password-1815"
 STAFF_USER, STAFF_PASSWORD = "staff", "staff-password-1815"
+SHOTS = ["chat.png", "chat-dark.png", "phone.png", "phone-drawer.png", "branch.png", "conversations.png", "admin.png"]
 
 CONVERSATIONS = [
     ("Weekend in Lisbon", ["I'm planning a weekend in Lisbon in May. I love seafood and old trams.",
                            "Which neighbourhood should I stay in?",
                            "What did I say I love?"]),
-    ("Django migration questions", ["How do I squash migrations safely?", "And on PostgreSQL?"]),
     ("Birthday gift ideas", ["My sister turns 30 and likes climbing and board games."]),
     ("Reading list 2026", ["Recommend three books about memory."]),
     ("Sourdough troubleshooting", ["My starter smells like acetone. Is it dead?"]),
     ("Tax return 2025", ["Which receipts should I keep for the home office?"]),
 ]
 # Hours since the last activity of each conversation above (the demo spreads them over weeks).
-IDLE_HOURS = [0, 5, 30, 80, 200, 600]
+IDLE_HOURS = [5, 30, 80, 200, 600]
 ARCHIVED = {"Tax return 2025"}
+
+MARKDOWN_TITLE = "Squashing Django migrations"
+MARKDOWN_QUESTION = "How do I squash migrations safely, and what changes on PostgreSQL?"
+MARKDOWN_ANSWER = """Squash them **per app**, keep the old files until every database has applied the squashed one,
+then delete them.
+
+| step | command | safe to run twice |
+|:-----|:--------|:-----------------:|
+| squash | `manage.py squashmigrations shop 0001 0042` | yes |
+| clean up | delete `0001`…`0042`, drop `replaces` | after every deploy |
+
+On PostgreSQL, watch for operations that lock tables:
+
+```python
+class Migration(migrations.Migration):
+    atomic = False  # CREATE INDEX CONCURRENTLY cannot run in a transaction
+    operations = [
+        AddIndexConcurrently("order", Index(fields=["created_at"], name="order_created_idx")),
+    ]
+```
+
+- [x] squashed migrations are ~~slower~~ faster to apply on a new database
+- [ ] run `makemigrations --check` in CI"""
 
 
 def free_port() -> int:
@@ -56,8 +88,8 @@ def demo_env(var_dir: str) -> dict[str, str]:
     return env
 
 
-def seed() -> str:
-    """Create the demo users and conversations; return the id of the conversation to show."""
+def seed() -> tuple[str, str]:
+    """Create the demo users and conversations; return the ids of the Markdown and the Lisbon conversation."""
     import django
 
     sys.path.insert(0, str(BASE_DIR))
@@ -66,16 +98,19 @@ def seed() -> str:
 
     from django.contrib.auth import get_user_model
     from django.utils import timezone
+    from langchain_core.messages import AIMessage, HumanMessage
 
     from sessions_app.conversations.chat import ChatTurn
     from sessions_app.conversations.history import DjangoChatMessageHistory
+    from sessions_app.conversations.messages import messages_append
+    from sessions_app.conversations.sessions import session_archive, session_create
     from sessions_app.models import ChatSession
 
     users = get_user_model()
     ada = users.objects.create_user(DEMO_USER, password=DEMO_PASSWORD)
     users.objects.create_superuser(STAFF_USER, email="", password=STAFF_PASSWORD)
     now = timezone.now()
-    shown = ""
+    lisbon = ""
     for (title, texts), idle in zip(CONVERSATIONS, IDLE_HOURS, strict=True):
         session = session_create(owner=ada, title=title, metadata={"channel": "web"})
         for text in texts:
@@ -85,8 +120,13 @@ def seed() -> str:
         # Demo data only: spread the conversations' activity over the past weeks.
         when = now - timedelta(hours=idle)
         ChatSession.objects.filter(pk=session.pk).update(last_active_at=when, created_at=when - timedelta(hours=2))
-        shown = shown or str(session.pk)
-    return shown  # "Weekend in Lisbon", the most recently active
+        lisbon = lisbon or str(session.pk)
+    # An imported conversation (its answer is Markdown, as ShareGPT/ChatGPT exports and real models write).
+    markdown = session_create(owner=ada, title=MARKDOWN_TITLE, metadata={"channel": "import"})
+    messages_append(session_id=markdown.pk, messages=[
+        HumanMessage(content=MARKDOWN_QUESTION), AIMessage(content=MARKDOWN_ANSWER),
+    ])
+    return str(markdown.pk), lisbon
 
 
 def wait_for(url: str, timeout: float = 30.0) -> None:
@@ -100,7 +140,15 @@ def wait_for(url: str, timeout: float = 30.0) -> None:
     raise SystemExit(f"the server did not answer on {url} within {timeout:.0f} s")
 
 
-def shoot(base: str, session_id: str, out: Path) -> None:
+def log_in(page, base: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", DEMO_USER)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def shoot(base: str, markdown_id: str, lisbon_id: str, out: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -108,17 +156,48 @@ def shoot(base: str, session_id: str, out: Path) -> None:
             executable_path=CHROMIUM, headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        page = browser.new_page(viewport={"width": 1280, "height": 800}, color_scheme="light")
-        page.goto(f"{base}/accounts/login/")
-        page.fill("#id_username", DEMO_USER)
-        page.fill("#id_password", DEMO_PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/")
-        page.screenshot(path=str(out / "conversations.png"))
-
-        page.goto(f"{base}/c/{session_id}/")
-        page.fill("#message-input", "Thanks! Remind me: when am I going?")
+        desktop = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme="light")
+        page = desktop.new_page()
+        log_in(page, base)
+        page.goto(f"{base}/c/{markdown_id}/")
+        page.locator(".md table").wait_for()
+        page.fill("#message-input", "And how do I check that nobody still needs the old files?")
         page.screenshot(path=str(out / "chat.png"))
+
+        dark = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme="dark",
+                                   storage_state=desktop.storage_state())
+        night = dark.new_page()
+        night.goto(f"{base}/c/{markdown_id}/")
+        night.locator(".md table").wait_for()
+        night.screenshot(path=str(out / "chat-dark.png"))
+
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                    device_scale_factor=2, color_scheme="light", storage_state=desktop.storage_state())
+        mobile = phone.new_page()
+        mobile.goto(f"{base}/c/{markdown_id}/")
+        mobile.locator(".md .code-block").wait_for()
+        mobile.locator(".md .code-block").scroll_into_view_if_needed()
+        mobile.screenshot(path=str(out / "phone.png"))
+        mobile.get_by_role("button", name="Conversations").click()
+        mobile.wait_for_function("() => document.getElementById('sidebar').getBoundingClientRect().x >= 0")
+        mobile.screenshot(path=str(out / "phone-drawer.png"))
+
+        # A branch: edit the second question of the Lisbon conversation.
+        page.goto(f"{base}/c/{lisbon_id}/")
+        question = page.locator("li.msg-human").nth(1)
+        question.hover()
+        question.get_by_role("button", name="Edit message").click()
+        page.get_by_label("Edit your message").fill("Which neighbourhood is best for seafood?")
+        question.get_by_role("button", name="Send").click()
+        page.locator('li.msg-ai[data-state="done"]').nth(1).wait_for()
+        page.wait_for_function(f"() => !location.pathname.includes('{lisbon_id}')")
+        page.reload()
+        page.locator("[data-role=branch-nav]").wait_for()
+        page.locator("li.msg-human").nth(1).hover()
+        page.screenshot(path=str(out / "branch.png"))
+
+        page.goto(f"{base}/conversations/")
+        page.screenshot(path=str(out / "conversations.png"))
 
         admin = browser.new_page(viewport={"width": 1280, "height": 800}, color_scheme="light")
         admin.goto(f"{base}/admin/login/")
@@ -148,7 +227,7 @@ def main() -> None:
         subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=BASE_DIR, env=env, check=True)
         os.environ.clear()
         os.environ.update(env)
-        session_id = seed()
+        markdown_id, lisbon_id = seed()
         port = free_port()
         server = subprocess.Popen(
             [python, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
@@ -157,14 +236,14 @@ def main() -> None:
         try:
             base = f"http://127.0.0.1:{port}"
             wait_for(f"{base}/accounts/login/")
-            shoot(base, session_id, out)
+            shoot(base, markdown_id, lisbon_id, out)
         finally:
             server.terminate()
             try:
                 server.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 server.kill()
-    for name in ("chat.png", "conversations.png", "admin.png"):
+    for name in SHOTS:
         if (out / name).exists():
             print(out / name)
 

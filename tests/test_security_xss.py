@@ -199,3 +199,12 @@ def test_markdown_payloads_are_inert_streamed_and_stored(browser_page, live_serv
     # Shown as text, not dropped: the reader sees what the model wrote.
     text = page.locator("li.msg-ai .md").last.inner_text()
     assert "<script>" in text and "javascript:" in text and "Image: data image" not in text
+
+    # The public share page renders answers with the same renderer, logged out.
+    from sessions_app.sharing.services import share_link_create
+
+    link, _ = share_link_create(session=ChatSession.objects.get(pk=session.pk), actor=owner)
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/s/{link.token}/")
+    assert page.locator(".md a[href='https://example.com']").count() == 2  # both answers rendered, not raw text
+    _assert_markdown_inert(page)

@@ -118,3 +118,20 @@ def test_scroll_to_bottom_button_appears_when_reading_up_and_takes_you_down(page
     page.wait_for_function("() => { const el = document.getElementById('chat-scroll');"
                            " return el.scrollHeight - el.scrollTop - el.clientHeight < 5; }")
     assert button.is_hidden()
+
+
+def test_a_failed_rename_says_why_in_the_menu_and_stays_on_the_conversation(page, live_server):
+    owner = UserFactory(username="ada")
+    session = session_create(owner=owner, title="Keep me")
+    sign_in(page, live_server.url, owner)
+    url = f"{live_server.url}/c/{session.pk}/"
+    page.goto(url)
+    page.get_by_label("Conversation actions").click()
+    page.get_by_label("New title").fill("x" * 250)  # no maxlength: nothing is cut silently
+    page.get_by_role("button", name="Save").click()
+    error = page.locator("[data-role=rename-error]")
+    error.wait_for()
+    assert "at most 200 characters (it has 250)" in error.inner_text()
+    assert page.url == url and page.get_by_role("heading", level=1).inner_text() == "Keep me"
+    page.reload()  # still an ordinary page: no POST-only address to land on
+    assert page.get_by_role("heading", level=1).inner_text() == "Keep me"

@@ -4,6 +4,8 @@ Forms only validate and render; the writes go through the services (``conversati
 """
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
@@ -35,7 +37,10 @@ class TitleForm(forms.Form):
 
 
 class RenameForm(TitleForm):
-    """The new title of a conversation (required)."""
+    """The new title of a conversation (required).
+
+    Rendered without ``maxlength``: a browser would cut a longer paste silently; the server
+    says instead what is too long (the chat page shows it in the menu)."""
 
     title = forms.CharField(
         label="New title",
@@ -43,3 +48,7 @@ class RenameForm(TitleForm):
         required=True,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["title"].widget.attrs.pop("maxlength", None)

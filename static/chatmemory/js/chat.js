@@ -1,10 +1,9 @@
 /* The chat page (a conversation, or the new-chat page): wires the composer, the turns, Stop,
  * resuming a pending answer, edit/regenerate (branches), copy buttons, rename and the live
  * sidebar. Settings come from the #chat-config JSON the view renders (see web/views/…). */
-import { copyWithFeedback } from "./clipboard.js";
 import { Composer } from "./composer.js";
 import { openEditor } from "./edit.js";
-import { createMessage, hydrateAll, textOf } from "./messages.js";
+import { createMessage, handleCopyClick, hydrateAll, textOf } from "./messages.js";
 import { closeMenus } from "./menus.js";
 import { postJSON } from "./net.js";
 import { followPending, waitForTitle } from "./resume.js";
@@ -268,16 +267,13 @@ async function resume(humanLi, aiLi, afterSeq) {
 }
 
 function onListClick(event) {
+  if (handleCopyClick(event)) { return; }
   const button = event.target.closest("button[data-action]");
   if (!button || !list.contains(button)) { return; }
   const li = button.closest("li.msg");
   const action = button.dataset.action;
   if ((action === "edit" || action === "regenerate") && !li.dataset.seq) { return; } // not stored yet
-  if (action === "copy") { copyWithFeedback(button, textOf(li)); }
-  else if (action === "copy-code") {
-    const code = button.closest(".code-block").querySelector("code");
-    copyWithFeedback(button, code ? code.textContent : "");
-  } else if (action === "edit") {
+  if (action === "edit") {
     openEditor(li, { maxChars: config.max_chars, onError: showError, onSubmit: (text) => branch(li, "edit", text) });
   } else if (action === "regenerate") {
     branch(li, "regenerate");

@@ -1,6 +1,7 @@
 /* Message elements: the same markup as templates/chat/_message.html, for messages added by
  * the page (sent, streamed, resumed). Answers are Markdown, rendered by markdown.js from their
  * raw text (kept here for Copy); the user's messages stay plain text with line breaks. */
+import { copyWithFeedback } from "./clipboard.js";
 import { render } from "./markdown.js";
 import { setTime } from "./time.js";
 
@@ -150,4 +151,17 @@ export function finishMessage(li, { seq, stopped, usage, created_at: createdAt }
   if (stopped) { setStopped(li); }
   if (usage) { setUsage(li, usage); }
   if (createdAt) { setTime(li.querySelector("[data-role=time]"), new Date(createdAt)); }
+}
+
+/** The Copy buttons of a message list (a message, a code block); true when the click was one. */
+export function handleCopyClick(event) {
+  const button = event.target.closest("button[data-action=copy], button[data-action=copy-code]");
+  if (!button) { return false; }
+  if (button.dataset.action === "copy") {
+    copyWithFeedback(button, textOf(button.closest("li.msg")));
+  } else {
+    const code = button.closest(".code-block").querySelector("code");
+    copyWithFeedback(button, code ? code.textContent : "");
+  }
+  return true;
 }
