@@ -89,9 +89,12 @@ class OpenAIServer:
 
     def stop(self) -> None:
         if self._loop is not None and self._server is not None:
-            self._loop.call_soon_threadsafe(self._server.close)
-            for task in list(asyncio.all_tasks(self._loop)) if self._thread else []:
-                self._loop.call_soon_threadsafe(task.cancel)
+            try:
+                self._loop.call_soon_threadsafe(self._server.close)
+                for task in list(asyncio.all_tasks(self._loop)) if self._thread else []:
+                    self._loop.call_soon_threadsafe(task.cancel)
+            except RuntimeError:  # the loop finished and closed meanwhile (closing the server ends it): stopped
+                pass
         if self._thread is not None:
             self._thread.join(timeout=10)
 
