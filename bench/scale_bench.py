@@ -12,7 +12,9 @@ and re-created; ``BENCH_SCALE_PG``) and Redis db 11 (flushed; ``BENCH_SCALE_REDI
    index and the search GIN index are dropped for the load and rebuilt after, as a bulk import
    would), ``VACUUM ANALYZE``, ``CHECKPOINT``; measure again;
 3. at 10M: ``POST /api/sessions/{id}/chat`` (offline model, no delay) through 1, 2 and 4 gunicorn
-   instances (1 worker × 8 threads each) driven by one ``wrk`` per instance (4 connections each).
+   instances (1 worker × 8 threads each) driven by one ``wrk`` per instance (4 connections each);
+   rolling summaries off (``CHATMEMORY_MEMORY_SUMMARY=false``: they run in Celery workers, which
+   this benchmark has none of, and would otherwise run inside the web process).
 
 Measured per scale, in a fresh process (``measure``): a *warm* turn (append a human + AI pair and
 read the last 20: ``add_messages_and_get_recent``) on 50 conversations whose windows are cached; a
@@ -243,7 +245,8 @@ def throughput(levels: list[int], duration: int, sessions: int) -> dict[str, Any
             servers.append(subprocess.Popen(
                 [PY, "-m", "gunicorn", "chatmemory.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1",
                  "--threads", "8", "--worker-class", "gthread", "--timeout", "60", "--log-level", "error"],
-                env=django_env(CONN_MAX_AGE="60"), cwd=ROOT))
+                # Summaries belong to Celery workers; without a broker they would run in the web process.
+                env=django_env(CONN_MAX_AGE="60", CHATMEMORY_MEMORY_SUMMARY="false"), cwd=ROOT))
             ports.append(port)
         try:
             for port in ports:
