@@ -17,7 +17,7 @@ from sessions_app.accounts.tokens import api_token_create
 from sessions_app.models import ChatMessage, ChatSession
 
 from ..factories import UserFactory
-from ..live_server_utils import app_server, child_env
+from ..live_server_utils import app_server, child_env, children_database_url
 from ..live_server_utils import http_json as http
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -92,3 +92,29 @@ def test_concurrent_turns_through_pgbouncer_transaction_pooling_keep_every_histo
     servers = pgbouncer.admin("SHOW SERVERS")
     assert len([s for s in servers if s[3] == name]) <= 8  # default_pool_size: far fewer than the clients
     connection.close()
+
+
+def test_why_the_setting_exists_prepared_statements_break_on_a_transaction_pooler():
+    """With PgBouncer 1.18 in transaction mode two clients share one server connection; psycopg's
+    prepared statements (what ``CHATMEMORY_PREPARED_STATEMENTS`` turns on) collide there, and the
+    unprepared ones ``DATABASE_POOL_MODE=transaction`` sends do not."""
+    import psycopg
+
+    from .servers import PgBouncer, primary_dsn
+
+    bouncer = PgBouncer(primary_dsn(children_database_url()), pool_size=1)
+    bouncer.start()
+    try:
+        def client(prepare_threshold: int | None) -> psycopg.Connection:
+            return psycopg.connect(host="127.0.0.1", port=bouncer.port, user="postgres", dbname="postgres",
+                                   autocommit=True, prepare_threshold=prepare_threshold)
+
+        with client(0) as a, client(0) as b:
+            a.execute("SELECT %s::int", [1])  # prepared as _pg3_0 on the only server connection
+            with pytest.raises(psycopg.errors.DuplicatePreparedStatement):
+                b.execute("SELECT %s::int", [2])  # b prepares _pg3_0 too: on the same server connection
+        with client(None) as a, client(None) as b:
+            assert a.execute("SELECT %s::int", [1]).fetchone() == (1,)
+            assert b.execute("SELECT %s::int", [2]).fetchone() == (2,)
+    finally:
+        bouncer.close()
