@@ -84,3 +84,23 @@ def test_the_configured_model_titles_a_new_conversation(page, live_server, setti
     title = ChatSession.objects.get(owner=owner).title
     assert title.startswith("stub saw 2 messages; last: User: Ideas for a birthday gift")
     assert sidebar(page)[0][0] == title and len(titled) == 1  # one small call for the title
+
+
+def test_a_failed_first_message_leaves_the_new_chat_page_ready_for_the_next(page, live_server, settings):
+    from .live_server_utils import free_port
+
+    owner = UserFactory(username="ada")
+    sign_in(page, live_server.url, owner)
+    page.goto(f"{live_server.url}/")
+    settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY = f"http://127.0.0.1:{free_port()}/v1", "test"  # model down
+    page.get_by_label("Your message").fill("first try")
+    page.get_by_label("Your message").press("Enter")
+    page.locator("#chat-error").wait_for()
+    assert page.url == f"{live_server.url}/" and page.title() == "New chat · chatmemory"
+    assert not ChatSession.objects.exists() and page.locator("#conversation-list li.conv").count() == 0
+    assert page.get_by_label("Your message").input_value() == "first try"
+    settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY = "", ""  # the offline model again
+    send(page, "second try")
+    page.get_by_label("Conversation actions").click()  # its menu is there
+    assert page.get_by_label("New title").is_visible()
+    assert ChatSession.objects.count() == 1

@@ -199,7 +199,9 @@ function forgetSession(previous) {
   if (item) { item.remove(); }
   if (previous.session) { showSession(previous.session); } else {
     document.querySelector("[data-role=chat-title]").textContent = "New chat";
-    document.querySelector(".chat-topbar .topbar-actions").replaceChildren();
+    document.title = "New chat · chatmemory";
+    const menu = document.querySelector(".chat-topbar .topbar-actions details.menu");
+    if (menu) { menu.remove(); } // the <template> stays for the next conversation
   }
   const origin = document.querySelector("[data-role=branch-origin]");
   if (origin && !(previous.session && previous.session.parent)) { origin.remove(); }
