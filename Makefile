@@ -7,8 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install install-dev run test lint bench bench-checkpoints bench-memory bench-recall bench-search fuzz \
-	import-sharegpt clean test-upstream-store
+.PHONY: install install-dev run serve migrate test lint bench bench-checkpoints bench-memory bench-recall bench-search \
+	bench-streaming fuzz import-sharegpt clean test-upstream-store
 
 ## make install: the runtime dependencies only (requirements.txt), what `make run` needs
 install: $(VENV)/.installed
@@ -124,3 +124,20 @@ test-scale: install-dev
 bench-scale: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	$(PY) -W ignore bench/scale_bench.py --out docs/scaling.md
+
+## make migrate: the release step of a deployment (never done by `make serve`): apply migrations
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+## make serve: the production stack in the foreground on whatever services the environment names
+## (DATABASE_URL, REDIS_URL, CELERY_BROKER_URL …; docs/deploy.md): collectstatic, then web (ASGI,
+## gunicorn + uvicorn workers), a Celery worker and beat, via honcho and the Procfile. DEBUG defaults
+## to false here (so SECRET_KEY is required); HOST, PORT, WEB_CONCURRENCY, CELERY_CONCURRENCY from the env.
+SERVE_METRICS_DIR ?= $(or $(PROMETHEUS_MULTIPROC_DIR),$(or $(CHATMEMORY_VAR_DIR),var)/metrics)
+serve: install
+	@test -n "$$CELERY_BROKER_URL" || { echo "make serve: set CELERY_BROKER_URL (the worker and beat need a broker; 'make run' is the zero-config demo)" >&2; exit 2; }
+	DEBUG=$${DEBUG:-false} $(PY) manage.py collectstatic --noinput -v 1
+	rm -rf "$(SERVE_METRICS_DIR)" && mkdir -p "$(SERVE_METRICS_DIR)"
+	DEBUG=$${DEBUG:-false} PROMETHEUS_MULTIPROC_DIR="$(abspath $(SERVE_METRICS_DIR))" PATH="$(abspath $(VENV))/bin:$$PATH" \
+		HOST=$(HOST) PORT=$(PORT) CONN_MAX_AGE=$${CONN_MAX_AGE:-0} DATABASE_POOL_MAX_SIZE=$${DATABASE_POOL_MAX_SIZE:-10} \
+		$(VENV)/bin/honcho -f Procfile start

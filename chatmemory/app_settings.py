@@ -17,6 +17,8 @@ OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
 CHATMEMORY_MODEL = env_str("CHATMEMORY_MODEL", "gpt-4o-mini")
 # Seconds before a call to the OpenAI-compatible server is abandoned.
 CHATMEMORY_MODEL_TIMEOUT = env_int("CHATMEMORY_MODEL_TIMEOUT", 60, minimum=1)
+# Connections to the model server per process and event loop (each streamed answer holds one).
+CHATMEMORY_MODEL_MAX_CONNECTIONS = env_int("CHATMEMORY_MODEL_MAX_CONNECTIONS", 4096, minimum=1)
 # Seconds for the small call that titles a new conversation (in Celery, never in the turn).
 CHATMEMORY_TITLE_TIMEOUT = env_int("CHATMEMORY_TITLE_TIMEOUT", 10, minimum=1)
 CHATMEMORY_SYSTEM_PROMPT = env_str(

@@ -26,6 +26,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from . import settings_scale
 from .env import env, env_bool, env_int, env_list, env_str
+from .settings_deploy import *  # noqa: F403 - static files, HTTPS, logs, metrics: chatmemory/settings_deploy.py
+from .settings_deploy import CHATMEMORY_LOG_FORMAT, LOG_FORMATTERS, database_pool
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CHATMEMORY_VAR_DIR", str(BASE_DIR / "var")))
@@ -53,9 +55,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "sessions_app.web.middleware.MetricsMiddleware",  # request metrics for /metrics: outermost
     # Database unreachable → 503 (JSON under /api/, a page elsewhere), never a 500: outermost.
     "sessions_app.web.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "sessions_app.web.middleware.StaticFilesMiddleware",  # WhiteNoise, async-capable
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -108,6 +112,7 @@ if env_str("DATABASE_URL"):
         # transaction mode that cannot keep prepared statements (PgBouncer < 1.21).
         if env_bool("CHATMEMORY_PREPARED_STATEMENTS", True):
             DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)  # psycopg's default
+    database_pool(DATABASES["default"])  # DATABASE_POOL_MAX_SIZE > 0: psycopg's pool (ASGI)
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -171,6 +176,7 @@ CELERY_TASK_ACKS_LATE = True
 # Time limits are declared by each task (sessions_app/tasks.py), not globally.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = CHATMEMORY_LOG_FORMAT != "json"  # json: the worker logs through LOGGING
 
 # --- Auth ----------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -191,14 +197,14 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))  # collectstatic writes here
 
 # --- Logging -------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"main": LOG_FORMATTERS[CHATMEMORY_LOG_FORMAT]},  # CHATMEMORY_LOG_FORMAT: plain | json
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "main"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
     "loggers": {"sessions_app": {"level": env_str("CHATMEMORY_LOG_LEVEL", "INFO")}},
 }

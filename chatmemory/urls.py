@@ -1,14 +1,16 @@
-"""Top-level URLs: the admin, the JSON API (``/api/``), ``/health``, auth pages, the browser UI."""
+"""Top-level URLs: the admin, the JSON API (``/api/``), ``/health``, ``/metrics``, auth pages, the browser UI."""
 from django.contrib import admin
 from django.urls import include, path
 
 from sessions_app.api import api
 from sessions_app.web.health import health
+from sessions_app.web.metrics import metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("health", health, name="health"),
+    path("metrics", metrics, name="metrics"),
     path("", include("sessions_app.urls")),
 ]
 

@@ -61,9 +61,11 @@ def _tail(log: IO[bytes]) -> str:
 @contextmanager
 def gunicorn_server(
     env: dict[str, str], *, ready: Callable[[str], bool] = accepts_connections, workers: int = 1, threads: int = 4,
-    worker_timeout: int = 30, graceful_timeout: int | None = None, start_timeout: float = 20.0,
+    worker_timeout: int = 30, graceful_timeout: int | None = None, start_timeout: float = 20.0, asgi: bool = False,
 ) -> Iterator[str]:
-    """Run ``gunicorn chatmemory.wsgi`` (gthread workers) with exactly ``env`` on a free loopback port.
+    """Run ``gunicorn chatmemory.wsgi`` (gthread workers) with exactly ``env`` on a free loopback port;
+    with ``asgi=True`` the production web process instead: ``chatmemory.asgi`` under uvicorn workers
+    with ``chatmemory/gunicorn.py`` (``threads`` is then unused).
 
     Yields the base URL once ``ready(base)`` is true; raises ``RuntimeError`` with the end of the
     server's log if it exits first or is not ready within ``start_timeout`` seconds. The server's
@@ -77,6 +79,10 @@ def gunicorn_server(
         "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
         "--timeout", str(worker_timeout), "--log-level", "warning",
     ]
+    if asgi:
+        argv = [sys.executable, "-m", "gunicorn", "-c", "python:chatmemory.gunicorn", "chatmemory.asgi:application",
+                "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--timeout", str(worker_timeout),
+                "--log-level", "warning", "--access-logfile", "/dev/null"]
     if graceful_timeout is not None:
         argv += ["--graceful-timeout", str(graceful_timeout)]
     base = f"http://127.0.0.1:{port}"
@@ -128,7 +134,9 @@ def server_env_for_test_db(extra: dict[str, str] | None = None) -> dict[str, str
     """Environment for a server process sharing this test run's database (and Redis db)."""
     from django.db import connection
 
-    env = {"DEBUG": "false", "SECRET_KEY": "test-only-secret", "CHATMEMORY_OFFLINE_TOKEN_DELAY_MS": "0"}
+    # No collectstatic for test servers: static files come from the source folders (WhiteNoise's finders).
+    env = {"DEBUG": "false", "SECRET_KEY": "test-only-secret", "CHATMEMORY_OFFLINE_TOKEN_DELAY_MS": "0",
+           "CHATMEMORY_STATIC_MANIFEST": "false"}
     if connection.vendor == "postgresql":
         env["DATABASE_URL"] = children_database_url()
     else:
@@ -146,6 +154,7 @@ def child_env(**overrides: str) -> dict[str, str]:
         CHATMEMORY_OFFLINE_TOKEN_DELAY_MS="0",
         CONN_MAX_AGE="0",
         LOG_LEVEL="WARNING",
+        CHATMEMORY_STATIC_MANIFEST="false",  # no collectstatic: WhiteNoise serves the source folders
     )
     env.pop("CELERY_BROKER_URL", None)
     env.update(overrides)
