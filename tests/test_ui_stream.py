@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.signals import request_finished
 from django.db import close_old_connections
 from django.urls import reverse
@@ -155,10 +156,16 @@ def test_model_failing_mid_stream_sends_error_after_tokens_and_stores_nothing(ow
 
 def test_client_disconnect_mid_stream_still_stores_the_whole_turn_once(rf, owner, chat_session):
     # The view called directly, as the WSGI server does: it iterates the response, and when the
-    # browser goes away it stops iterating and calls response.close().
+    # browser goes away it stops iterating and calls response.close(). (An async view: Django's
+    # WSGI handler runs it with async_to_sync; the ASGI twin is tested in test_asgi_stream.py.)
     request = rf.post(stream_url(chat_session), {"message": "I will not wait for the answer"})
     request.user = owner
-    response = conversation_stream(request, session_id=chat_session.pk)
+
+    async def auser():  # what AuthenticationMiddleware gives an async view
+        return owner
+
+    request.auser = auser
+    response = async_to_sync(conversation_stream)(request, session_id=chat_session.pk)
     chunks = iter(response.streaming_content)
     assert next(chunks).decode().startswith("event: turn")
     assert next(chunks).decode().startswith("event: token")

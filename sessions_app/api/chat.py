@@ -4,13 +4,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from ninja import Router
 
-from ..conversations.chat import ChatTurn, turn_failure
+from ..conversations.chat import ChatTurn, start_turn, turn_failure
 from ..conversations.history import DjangoChatMessageHistory
 from ..conversations.ratelimit import chat_rate_limit_check
 from ..conversations.serialization import plain_text
-from ..conversations.sse import sse_response, turn_events
+from ..conversations.sse import aturn_events, sse_response, turn_events
+from ..web.http import is_asgi
 from .auth import ApiRequest, caller_session
 from .schemas.chat import ChatIn, ChatOut
 from .schemas.common import ErrorOut
@@ -44,7 +46,7 @@ router = Router(tags=["chat"])
         }
     },
 )
-def chat(request: ApiRequest, session_id: uuid.UUID, payload: ChatIn) -> Any:
+async def chat(request: ApiRequest, session_id: uuid.UUID, payload: ChatIn) -> Any:
     """Send one user message; the model answers from the conversation's memory.
 
     The turn (``[human, ai]``) is stored atomically once the answer is complete; ``seqs`` are
@@ -60,15 +62,23 @@ def chat(request: ApiRequest, session_id: uuid.UUID, payload: ChatIn) -> Any:
     ``event: error`` / ``data: {"error": code, "detail": text}`` if the turn failed (nothing
     stored). If the client disconnects mid-stream, the answer is still completed and the turn
     stored exactly once.
+
+    An async operation: under ASGI the model is awaited (``ChatTurn.arun`` / ``astream``) and
+    only the storage calls take a thread; under WSGI the sync twins run.
     """
+    turn = await start_turn(_begin, request, session_id, payload.message)
+    asgi = is_asgi(request)
+    if "text/event-stream" in request.headers.get("Accept", ""):
+        return sse_response(aturn_events(turn) if asgi else turn_events(turn))
+    try:
+        answer = await turn.arun() if asgi else await sync_to_async(turn.run)()
+    except Exception as exc:  # the model or the database failed: nothing was stored
+        raise turn_failure(session_id, exc, mode="json") from exc
+    return {"session_id": session_id, "answer": {"type": "ai", "content": plain_text(answer)}, "seqs": turn.saved_seqs}
+
+
+def _begin(request: ApiRequest, session_id: uuid.UUID, text: str) -> ChatTurn:
     session = caller_session(request, session_id)
     chat_rate_limit_check(user_id=request.auth.pk)
     history = DjangoChatMessageHistory.from_session(session)  # the gate above already ran
-    turn = ChatTurn(history=history, text=payload.message)
-    if "text/event-stream" in request.headers.get("Accept", ""):
-        return sse_response(turn_events(turn))
-    try:
-        answer = turn.run()
-    except Exception as exc:  # the model or the database failed: nothing was stored
-        raise turn_failure(session.pk, exc) from exc
-    return {"session_id": session.pk, "answer": {"type": "ai", "content": plain_text(answer)}, "seqs": turn.saved_seqs}
+    return ChatTurn(history=history, text=text)

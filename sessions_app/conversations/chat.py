@@ -18,14 +18,26 @@ and written through ``DjangoChatMessageHistory``. Two rules make a turn safe:
 the next piece: the model's stream is closed and the text so far is stored as the answer, with
 ``response_metadata["stopped"] = True`` — still one atomic append of the human message and the
 (partial) answer. A disconnect is not a stop: it still completes the answer.
+
+``arun()`` / ``astream()`` are the async twins (ASGI): the model's ``ainvoke`` / ``astream`` run
+on the event loop; every storage call (the window read, the atomic append, a listener's cache
+look-ups) runs on Django's thread-sensitive executor (``storage_call``: ``sync_to_async``, the
+mode Django's own async session and auth code uses), never on the loop, and hands its database
+connection back when done (``db.release_connections``: to the pool with ``CONN_MAX_AGE=0``), so
+a streamed turn holds a connection only at its start and its end, never while it streams.
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import logging
+import time
 import uuid
-from collections.abc import Generator
-from typing import Any, Protocol
+from collections.abc import AsyncGenerator, Callable, Generator
+from typing import Any, Protocol, TypeVar
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
@@ -39,12 +51,17 @@ from langchain_core.messages import (
 from langchain_core.messages.utils import count_tokens_approximately
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
+from ..db import release_connections
 from ..exceptions import ChatMemoryError, InvalidInput, ModelFailed, SessionReadOnly, from_exception
 from ..memory import TurnMemory
+from ..observability.metrics import MODEL_ERRORS, TURN_DURATION, TURN_TTFT, TURNS
 from .history import DjangoChatMessageHistory
 from .llm import get_chat_model
 
 logger = logging.getLogger("sessions_app.chat")
+
+T = TypeVar("T")
+_RUNNING: set[asyncio.Task[None]] = set()  # turns whose client went away, still finishing
 
 PROMPT = ChatPromptTemplate.from_messages(
     [("system", "{system}"), MessagesPlaceholder("history"), ("human", "{input}")]
@@ -112,14 +129,30 @@ class ChatTurn:
         self.saved_seqs: list[int] = []
         self.listener = listener
         self.stopped = False
+        self._started = time.perf_counter()
+        self._first_piece: float | None = None
 
     def request_stop(self) -> None:
         """End the answer at its next piece; what was generated until then is stored, marked stopped."""
         self.stopped = True
 
     def _heard(self, text: str) -> None:
+        self._piece()
         if self.listener is not None and self.listener.heard(text):
             self.stopped = True
+
+    async def _aheard(self, text: str) -> None:
+        self._piece()
+        if self.listener is None:
+            return
+        aheard = getattr(self.listener, "aheard", None)  # an async twin of heard (LiveTurn has one)
+        if await (aheard(text) if aheard is not None else storage_call(self.listener.heard)(text)):
+            self.stopped = True
+
+    def _piece(self) -> None:
+        if self._first_piece is None:
+            self._first_piece = time.perf_counter()
+            TURN_TTFT.labels("stream").observe(self._first_piece - self._started)
 
     def prompt_inputs(self) -> dict[str, Any]:
         window = self.history.get_recent_messages(settings.CHATMEMORY_CONTEXT_WINDOW)
@@ -138,12 +171,22 @@ class ChatTurn:
         self.answer = answer
         self.saved_seqs = self.history.session_append([HumanMessage(content=self.text), answer])
         self.memory.after_turn(self.saved_seqs)
+        mode = "json" if self._first_piece is None else "stream"
+        TURN_DURATION.labels(mode).observe(time.perf_counter() - self._started)
+        TURNS.labels(mode, "stored").inc()
 
     def run(self) -> AIMessage:
         """Call the model without streaming, store the turn, return the answer."""
         result = self._chain().invoke(self.prompt_inputs())
         answer = result if isinstance(result, AIMessage) else AIMessage(content=str(result.content))
         self._save(answer)
+        return answer
+
+    async def arun(self) -> AIMessage:
+        """Async twin of ``run()``: ``ainvoke`` on the loop, the storage calls on the executor."""
+        result = await self._chain().ainvoke(await storage_call(self.prompt_inputs)())
+        answer = result if isinstance(result, AIMessage) else AIMessage(content=str(result.content))
+        await storage_call(self._save)(answer)
         return answer
 
     def stream(self) -> Generator[str, None, None]:
@@ -172,6 +215,67 @@ class ChatTurn:
         chunks.close()  # after a stop: ends the model's stream (and its HTTP request)
         self._save(_as_message(total))
 
+    async def astream(self) -> AsyncGenerator[str, None]:
+        """Async twin of ``stream()``. The model is read by a task of its own, so a client that goes
+        away (this generator closed, or its task cancelled on ``http.disconnect``) does not stop the
+        turn: the task finishes (or stops) the answer and stores it exactly once; closing waits for
+        it. Pieces that queued up meanwhile are sent together; errors propagate after the pieces."""
+        inputs = await storage_call(self.prompt_inputs)()
+        pieces: asyncio.Queue[str | None] = asyncio.Queue()
+        task = asyncio.ensure_future(self._aconsume(inputs, pieces))
+        _RUNNING.add(task)
+        task.add_done_callback(_RUNNING.discard)
+        try:
+            done = False
+            while not done and (text := await pieces.get()) is not None:
+                while not pieces.empty():
+                    more = pieces.get_nowait()
+                    if more is None:
+                        done = True
+                        break
+                    text += more
+                yield text
+        except (GeneratorExit, asyncio.CancelledError):
+            await asyncio.shield(task)  # the client went away: the turn is still completed and stored
+            raise
+        await task
+
+    async def _aconsume(self, inputs: dict[str, Any], pieces: asyncio.Queue[str | None]) -> None:
+        total: AIMessageChunk | None = None
+        try:
+            async with contextlib.aclosing(self._chain().astream(inputs)) as chunks:  # a stop ends the request
+                async for chunk in chunks:
+                    total = chunk if total is None else total + chunk
+                    if chunk.text:
+                        await self._aheard(chunk.text)
+                        pieces.put_nowait(chunk.text)
+                    if self.stopped:
+                        break
+        finally:
+            pieces.put_nowait(None)
+        await storage_call(self._save)(_as_message(total))
+
+
+async def start_turn(begin: Callable[..., T], *args: Any) -> T:
+    """``begin(*args)`` — the interface's gate, rate limit and ``ChatTurn(...)`` — on the storage
+    executor: how an async view starts a turn."""
+    result: T = await storage_call(begin)(*args)
+    return result
+
+
+def storage_call(func: Callable[..., T]) -> Callable[..., Any]:
+    """``func`` as a coroutine function on Django's thread-sensitive executor, this thread's
+    database connections handed back after it (see the module docstring)."""
+
+    @functools.wraps(func)
+    def released(*args: Any, **kwargs: Any) -> T:
+        try:
+            return func(*args, **kwargs)
+        finally:
+            release_connections()
+
+    return sync_to_async(released, thread_sensitive=True)
+
 
 def _as_message(total: AIMessageChunk | None) -> AIMessage:
     if total is None:
@@ -180,11 +284,14 @@ def _as_message(total: AIMessageChunk | None) -> AIMessage:
     return message if isinstance(message, AIMessage) else AIMessage(content=message.text)
 
 
-def turn_failure(session_id: uuid.UUID, exc: BaseException) -> ChatMemoryError:
-    """The domain error a failed turn reports (``exceptions.from_exception``), logged once here:
-    a model failure with its traceback, a database failure as one line."""
+def turn_failure(session_id: uuid.UUID, exc: BaseException, *, mode: str = "stream") -> ChatMemoryError:
+    """The domain error a failed turn reports (``exceptions.from_exception``), logged and counted
+    once here (``mode``: ``stream`` | ``json``): a model failure with its traceback, a database
+    failure as one line."""
     failure = from_exception(exc)
+    TURNS.labels(mode, "failed").inc()
     if isinstance(failure, ModelFailed):
+        MODEL_ERRORS.labels(type(exc).__name__).inc()
         logger.error("chat model failed in session %s", session_id, exc_info=exc)
     elif not isinstance(exc, ChatMemoryError):
         logger.error("database error in the turn of session %s: %s", session_id, exc)

@@ -25,6 +25,7 @@ import time
 import uuid
 from typing import Any, TypedDict
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
@@ -131,6 +132,16 @@ class LiveTurn:
             except Exception:  # noqa: BLE001
                 self._broken = True
                 logger.warning("live turn stop flag read failed for session %s", self.session_id, exc_info=True)
+        return self._stop
+
+    async def aheard(self, text: str) -> bool:
+        """Async twin of ``heard``: the cache is touched (on Django's executor) only when one of
+        the two intervals has passed, so most pieces cost no thread hop."""
+        now = time.monotonic()
+        if now - self._published >= PUBLISH_INTERVAL or (
+                not self._stop and not self._broken and now - self._checked >= STOP_CHECK_INTERVAL):
+            return bool(await sync_to_async(self.heard)(text))
+        self.partial += text
         return self._stop
 
     def end(self) -> None:

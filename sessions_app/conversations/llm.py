@@ -8,13 +8,16 @@ so a newcomer sees the conversation memory working without a key.
 """
 from __future__ import annotations
 
+import asyncio
 import re
 import time
-from collections.abc import Iterator
+import weakref
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import httpx
 from django.conf import settings
-from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
@@ -110,6 +113,49 @@ class OfflineChatModel(BaseChatModel):
                 run_manager.on_llm_new_token(token, chunk=chunk)
             yield chunk
 
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        """``_stream`` on the event loop (``asyncio.sleep`` between words, no thread)."""
+        text = self.compose_answer(messages)
+        for index, token in enumerate(_TOKEN_RE.findall(text)):
+            if index and self.token_delay_ms:
+                await asyncio.sleep(self.token_delay_ms / 1000)
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=token))
+            if run_manager:
+                await run_manager.on_llm_new_token(token, chunk=chunk)
+            yield chunk
+
+
+class _PerLoopAsyncClient(httpx.AsyncClient):
+    """The async HTTP client of ``ChatOpenAI``: one connection pool per event loop, sized for
+    thousands of concurrent streams (``CHATMEMORY_MODEL_MAX_CONNECTIONS``; the OpenAI SDK's own
+    default pool stops at 1,000). A pooled connection belongs to the loop that opened it, and a
+    model is built in a worker thread before the loop that streams it is known, so ``send`` picks
+    the running loop's pool."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        loop = asyncio.get_running_loop()
+        pool = self._pools.get(loop)
+        if pool is None:
+            size = settings.CHATMEMORY_MODEL_MAX_CONNECTIONS
+            limits = httpx.Limits(max_connections=size, max_keepalive_connections=size, keepalive_expiry=30)
+            pool = self._pools[loop] = httpx.AsyncClient(limits=limits, follow_redirects=True)
+        return await pool.send(request, **kwargs)
+
+
+_ASYNC_CLIENT: _PerLoopAsyncClient | None = None
+
 
 def openai_configured() -> bool:
     return bool(settings.OPENAI_API_KEY or settings.OPENAI_BASE_URL)
@@ -139,7 +185,10 @@ def get_chat_model(
             kwargs["max_tokens"] = max_tokens
         if settings.OPENAI_BASE_URL:
             kwargs["base_url"] = settings.OPENAI_BASE_URL
-        return ChatOpenAI(**kwargs)
+        global _ASYNC_CLIENT
+        if _ASYNC_CLIENT is None:
+            _ASYNC_CLIENT = _PerLoopAsyncClient()
+        return ChatOpenAI(**kwargs, http_async_client=_ASYNC_CLIENT, stream_usage=True)
     return OfflineChatModel(token_delay_ms=settings.CHATMEMORY_OFFLINE_TOKEN_DELAY_MS)
 
 

@@ -74,3 +74,16 @@ def pg_copy_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any
     if conn.queries_logged:
         conn.queries_log.append({"sql": f"{statement} -- {len(rows)} rows", "time": f"{time.monotonic() - start:.3f}"})
     return len(rows)
+
+
+def release_connections() -> None:
+    """Hand this thread's database connections back when no transaction is open: closed — that
+    is, returned to psycopg's pool — under ``CONN_MAX_AGE=0``, kept while a persistent one is
+    younger than ``CONN_MAX_AGE`` (Django's own end-of-request rule, ``close_if_unusable_or_obsolete``).
+
+    Async views call it after each storage step of a streamed turn, so a stream that lasts
+    minutes holds no connection while it streams (``conversations.chat``).
+    """
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:
+            conn.close_if_unusable_or_obsolete()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest
 
 if TYPE_CHECKING:
@@ -19,3 +20,8 @@ class AuthenticatedHttpRequest(HttpRequest):
     """A request behind ``@login_required``: ``user`` is a ``User``, never ``AnonymousUser``."""
 
     user: User
+
+
+def is_asgi(request: HttpRequest) -> bool:
+    """Whether ``request`` came through the ASGI handler (uvicorn), not WSGI (gunicorn gthread)."""
+    return isinstance(request, ASGIRequest)

@@ -20,12 +20,17 @@ The turn is ``conversations.chat.ChatTurn`` (atomic; a disconnect still complete
 it). While it runs it is visible to other requests (``conversations.live``): a page opened
 mid-answer shows the question and the answer so far, and ``POST /c/<id>/stop/`` (field
 ``turn``) stops it — the answer written until then is stored, marked stopped.
+
+The two streaming views are async: under ASGI the answer streams from ``ChatTurn.astream()`` on
+the event loop (no thread per stream) and every database or cache step runs on the storage
+executor (``conversations.chat.storage_call``); under WSGI (gunicorn gthread) they stream the
+sync twin, since Django would buffer an async stream whole there.
 """
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -36,15 +41,15 @@ from django.views.decorators.http import require_POST
 from ... import tasks
 from ...conversations import selectors
 from ...conversations.branches import branch_versions, session_branch
-from ...conversations.chat import ChatTurn, validate_user_text
+from ...conversations.chat import ChatTurn, start_turn, storage_call, validate_user_text
 from ...conversations.history import DjangoChatMessageHistory
 from ...conversations.live import LiveTurn, turn_request_stop
 from ...conversations.ratelimit import chat_rate_limit_check
 from ...conversations.sessions import session_create, session_delete
-from ...conversations.sse import sse, sse_response, turn_events
+from ...conversations.sse import aturn_events, sse, sse_response, turn_events
 from ...exceptions import InvalidInput
 from ...models import ChatMessage, ChatSession
-from ..http import AuthenticatedHttpRequest
+from ..http import AuthenticatedHttpRequest, is_asgi
 from ..presenters import branch_origin, session_json, session_urls, versions_json
 from .errors import domain_errors
 
@@ -83,10 +88,14 @@ class PageTurn:
         session_delete(session_id=self.created.pk, actor=self.user)
         return {"discarded": True}
 
+    def _session_event(self) -> str:
+        assert self.created is not None
+        return sse("session", {**session_json(self.created), "urls": session_urls(self.created),
+                               "parent": branch_origin(self.created)})
+
     def events(self) -> Iterator[str]:
         if self.created is not None:
-            yield sse("session", {**session_json(self.created), "urls": session_urls(self.created),
-                                  "parent": branch_origin(self.created)})
+            yield self._session_event()
         self.live.begin()
         yield sse("turn", {"turn": self.live.turn_id})
         try:
@@ -98,6 +107,23 @@ class PageTurn:
             if self.turn.saved_seqs:
                 self._title_if_untitled()
 
+    async def aevents(self) -> AsyncIterator[str]:
+        """Async twin of ``events`` (ASGI)."""
+        if self.created is not None:
+            yield await storage_call(self._session_event)()
+        await storage_call(self.live.begin)()
+        yield sse("turn", {"turn": self.live.turn_id})
+        try:
+            async for event in aturn_events(self.turn, done_extra=self.done_extra, error_extra=self.error_extra):
+                yield event
+        finally:
+            await storage_call(self._finish)()
+
+    def _finish(self) -> None:
+        self.live.end()
+        if self.turn.saved_seqs:
+            self._title_if_untitled()
+
     def _title_if_untitled(self) -> None:
         # After ``done`` was sent: with eager Celery (no broker) the title is made right here,
         # while the page already shows the answer; with a broker, a worker makes it.
@@ -108,30 +134,44 @@ class PageTurn:
         except Exception:  # noqa: BLE001 - a missing title is not worth failing anything
             logger.warning("could not make the title of session %s", session_id, exc_info=True)
 
-    def response(self) -> StreamingHttpResponse:
-        return sse_response(self.events())
+    def response(self, request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
+        return sse_response(self.aevents() if is_asgi(request) else self.events())
 
 
 @login_required
 @require_POST
 @domain_errors
-def conversation_stream(request: AuthenticatedHttpRequest, session_id: uuid.UUID) -> StreamingHttpResponse:
+async def conversation_stream(request: AuthenticatedHttpRequest, session_id: uuid.UUID) -> StreamingHttpResponse:
     """Send ``message`` to the conversation and stream the answer (see the module docstring)."""
+    text = _message(request)
+    request.user = await request.auser()  # type: ignore[assignment]  # resolved once, on the executor
+    page = await start_turn(_continue, request, session_id, text)
+    return page.response(request)
+
+
+def _continue(request: AuthenticatedHttpRequest, session_id: uuid.UUID, text: str) -> PageTurn:
     history = DjangoChatMessageHistory(session_id, user=request.user)  # the gate first: 404 before 429
     chat_rate_limit_check(user_id=request.user.pk)
-    return PageTurn(request, history, _message(request)).response()
+    return PageTurn(request, history, text)
 
 
 @login_required
 @require_POST
 @domain_errors
-def conversation_start(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
+async def conversation_start(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     """Start a conversation with its first message and stream the answer (a ``session`` event first)."""
+    text = _message(request)
+    request.user = await request.auser()  # type: ignore[assignment]
+    page = await start_turn(_start, request, text)
+    return page.response(request)
+
+
+def _start(request: AuthenticatedHttpRequest, text: str) -> PageTurn:
     chat_rate_limit_check(user_id=request.user.pk)
-    text = validate_user_text(_message(request))  # a bad message creates nothing
+    text = validate_user_text(text)  # a bad message creates nothing
     session = session_create(owner=request.user, metadata={"channel": "web"})
     history = DjangoChatMessageHistory.from_session(session)
-    return PageTurn(request, history, text, created=session).response()
+    return PageTurn(request, history, text, created=session)
 
 
 @login_required
@@ -157,7 +197,7 @@ def _seq_field(request: AuthenticatedHttpRequest) -> int:
 @login_required
 @require_POST
 @domain_errors
-def conversation_branch(request: AuthenticatedHttpRequest, session_id: uuid.UUID) -> StreamingHttpResponse:
+async def conversation_branch(request: AuthenticatedHttpRequest, session_id: uuid.UUID) -> StreamingHttpResponse:
     """Edit your message at ``seq`` (``action=edit``, ``message``: the new text) or regenerate the
     answer at ``seq`` (``action=regenerate``): a branch (``conversations.branches``) with the
     messages before it, then the turn, streamed like a first message (``session`` event first).
@@ -166,6 +206,12 @@ def conversation_branch(request: AuthenticatedHttpRequest, session_id: uuid.UUID
     answer to your message (regenerate), or the new text is not valid; a branch whose turn fails
     is removed again (``discarded``).
     """
+    request.user = await request.auser()  # type: ignore[assignment]
+    page = await start_turn(_branch, request, session_id)
+    return page.response(request)
+
+
+def _branch(request: AuthenticatedHttpRequest, session_id: uuid.UUID) -> PageTurn:
     session = selectors.session_get_for_user(session_id=session_id, user=request.user)
     chat_rate_limit_check(user_id=request.user.pk)
     seq = _seq_field(request)
@@ -185,4 +231,4 @@ def conversation_branch(request: AuthenticatedHttpRequest, session_id: uuid.UUID
     else:
         raise InvalidInput("'action' must be 'edit' or 'regenerate'")
     history = DjangoChatMessageHistory.from_session(branched.session)
-    return PageTurn(request, history, text, created=branched.session).response()
+    return PageTurn(request, history, text, created=branched.session)

@@ -14,6 +14,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -66,8 +67,19 @@ def _error_response(request: HttpRequest, exc: ChatMemoryError, status: int) -> 
     return render(request, "error.html", context, status=status)
 
 
-def domain_errors(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Decorate a view so that ``ChatMemoryError`` maps to its status (see the module docstring)."""
+def domain_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorate a view (sync or async) so that ``ChatMemoryError`` maps to its status (see the
+    module docstring); an async view's error page is rendered on the executor (it reads the user)."""
+    if iscoroutinefunction(view):
+
+        @functools.wraps(view)
+        async def awrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            try:
+                return await view(request, *args, **kwargs)
+            except ChatMemoryError as exc:
+                return await sync_to_async(error_response)(request, exc)
+
+        return awrapper
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
