@@ -39,7 +39,8 @@ def _setting(env: dict[str, str], expr: str) -> str:
 
 
 def test_check_deploy_is_clean_with_the_documented_production_environment(tmp_path):
-    env = {**PRODUCTION, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused", "CHATMEMORY_VAR_DIR": str(tmp_path)}
+    env = {**PRODUCTION, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused",
+           "CHATMEMORY_VAR_DIR": str(tmp_path)}
     result = _child(env, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout

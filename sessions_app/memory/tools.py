@@ -6,13 +6,18 @@ answer calls ``save_memory(text)``, ``save(text)`` stores the fact (``memory.use
 under the turn's user) and the model is called once more, with the tool results, for the answer
 the user sees. Streaming streams both calls' text. The stored turn is
 ``[HumanMessage, AIMessage(final text)]``: tool calls are not kept in the conversation.
+
+``_agenerate`` / ``_astream`` are the async twins (ASGI: without them LangChain would run the
+sync stream in a thread of a small pool for the whole answer); ``save`` touches the database, so
+they run it on Django's thread-sensitive executor.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-from langchain_core.callbacks import CallbackManagerForLLMRun
+from asgiref.sync import sync_to_async
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
@@ -86,6 +91,42 @@ class MemoryToolModel(BaseChatModel):
             return
         first = AIMessage(content=total.content, tool_calls=total.tool_calls)
         for chunk in self.inner.stream([*messages, first, *self._tool_results(first)], stop=stop, **kwargs):
+            if isinstance(chunk, AIMessageChunk):
+                yield ChatGenerationChunk(message=chunk)
+
+
+
+    async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                         run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        first = await self.inner.bind_tools([SAVE_MEMORY]).ainvoke(messages, stop=stop, **kwargs)
+        if not isinstance(first, AIMessage) or not first.tool_calls:
+            return ChatResult(generations=[ChatGeneration(message=first)])
+        results = await sync_to_async(self._tool_results)(first)
+        final = await self.inner.ainvoke([*messages, first, *results], stop=stop, **kwargs)
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=final.content))])
+
+    async def _astream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                       run_manager: AsyncCallbackManagerForLLMRun | None = None,
+                       **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
+        total: AIMessageChunk | None = None
+        held: list[AIMessageChunk] = []
+        async for chunk in self.inner.bind_tools([SAVE_MEMORY]).astream(messages, stop=stop, **kwargs):
+            if not isinstance(chunk, AIMessageChunk):
+                continue
+            total = chunk if total is None else total + chunk
+            if total.tool_call_chunks:
+                held.append(chunk)
+                if chunk.text:
+                    yield ChatGenerationChunk(message=AIMessageChunk(content=chunk.text))
+                continue
+            yield ChatGenerationChunk(message=chunk)
+        if total is None or not total.tool_calls:
+            for chunk in held:
+                yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=chunk.response_metadata))
+            return
+        first = AIMessage(content=total.content, tool_calls=total.tool_calls)
+        results = await sync_to_async(self._tool_results)(first)
+        async for chunk in self.inner.astream([*messages, first, *results], stop=stop, **kwargs):
             if isinstance(chunk, AIMessageChunk):
                 yield ChatGenerationChunk(message=chunk)
 
