@@ -5,6 +5,7 @@ payload must show up as literal text."""
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.contrib import admin
@@ -68,7 +69,11 @@ def test_payloads_are_inert_in_chat_list_tokens_and_admin(browser_page, live_ser
     _token, plaintext = api_token_create(user=staff_user, name=TOKEN_NAME)
     api = ApiClient(plaintext)
     session_id = api.post("/api/sessions", {"title": TITLE, "metadata": {"note": MESSAGE}}).json()["session_id"]
-    assert api.post(f"/api/sessions/{session_id}/chat", {"message": MESSAGE}).status_code == 200
+    # The chat view is async: Django's test client runs it with async_to_sync, which cannot run in
+    # this thread while Playwright's sync API keeps its event loop here, so the call gets a thread.
+    with ThreadPoolExecutor(1) as pool:
+        chat = pool.submit(api.post, f"/api/sessions/{session_id}/chat", {"message": MESSAGE}).result()
+    assert chat.status_code == 200
     state_save(session_id=ChatSession.objects.get(pk=session_id).pk, state={"html": MESSAGE})
     session_archive(session=ChatSession.objects.get(pk=session_id), actor=staff_user)
     session_unarchive(session=ChatSession.objects.get(pk=session_id), actor=staff_user)
