@@ -101,12 +101,15 @@ def test_two_hundred_concurrent_asgi_streams_one_worker_few_db_connections(owner
     sessions = [session_create(owner=owner, title=f"s{i}") for i in range(200)]
     name = connection.settings_dict["NAME"]
 
-    def db_connections() -> int:
+    def db_connections() -> int:  # in a thread of its own: its connection is closed here
         if connection.vendor != "postgresql":
             return 0
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [name])
-            return int(cursor.fetchone()[0])
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [name])
+                return int(cursor.fetchone()[0])
+        finally:
+            connection.close()
 
     async def one(port: int, session_id: object) -> bytes:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)

@@ -188,7 +188,7 @@ def get_chat_model(
         global _ASYNC_CLIENT
         if _ASYNC_CLIENT is None:
             _ASYNC_CLIENT = _PerLoopAsyncClient()
-        return ChatOpenAI(**kwargs, http_async_client=_ASYNC_CLIENT, stream_usage=True)
+        return ChatOpenAI(**kwargs, http_async_client=_ASYNC_CLIENT)
     return OfflineChatModel(token_delay_ms=settings.CHATMEMORY_OFFLINE_TOKEN_DELAY_MS)
 
 
