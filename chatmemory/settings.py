@@ -60,11 +60,12 @@ MIDDLEWARE = [
     "sessions_app.web.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "sessions_app.web.middleware.StaticFilesMiddleware",  # WhiteNoise, async-capable
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # Django's session, common, auth and messages middlewares, without thread hops under ASGI
+    "sessions_app.web.inline.SessionMiddleware",
+    "sessions_app.web.inline.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "sessions_app.web.inline.AuthenticationMiddleware",
+    "sessions_app.web.inline.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

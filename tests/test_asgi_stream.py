@@ -28,7 +28,9 @@ def _asgi_env(model: OpenAIServer, **extra: str) -> dict[str, str]:
 
     env = server_env_for_test_db({"OPENAI_BASE_URL": model.base_url, "OPENAI_API_KEY": "sk-test",
                                   "CHATMEMORY_CHAT_RATE_LIMIT": "0", "CONN_MAX_AGE": "0", **extra})
-    return {**os.environ, **env}
+    # Without DJANGO_ALLOW_ASYNC_UNSAFE (the browser fixtures set it for Playwright): the server
+    # raises SynchronousOnlyOperation if the ORM is ever called from its event loop.
+    return {k: v for k, v in {**os.environ, **env}.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
 
 
 def _request(session_id: object, token: str, message: str) -> bytes:

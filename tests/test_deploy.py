@@ -27,7 +27,8 @@ PRODUCTION = {
 
 def _child(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items()
-            if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DEBUG", "PROMETHEUS_MULTIPROC_DIR"}}
+            if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DEBUG", "PROMETHEUS_MULTIPROC_DIR",
+                         "DJANGO_ALLOW_ASYNC_UNSAFE"}}  # (set by the browser fixtures for Playwright)
     return subprocess.run([sys.executable, *argv], cwd=ROOT, capture_output=True, text=True, timeout=120,
                           env={**base, "DJANGO_SETTINGS_MODULE": "chatmemory.settings", **env})
 
