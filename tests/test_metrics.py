@@ -76,3 +76,24 @@ def test_an_async_streamed_turn_counts_ttft_and_leaves_no_active_stream(client, 
     assert value(after, "chatmemory_turns_total", mode="stream", outcome="stored") == \
         value(before, "chatmemory_turns_total", mode="stream", outcome="stored") + 1
     assert value(after, "chatmemory_active_streams") == 0
+
+
+def test_retention_actions_and_cache_reads_are_counted(client, metrics_on, owner, chat_session):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sessions_app.conversations.history import DjangoChatMessageHistory
+    from sessions_app.governance.retention import retention_apply
+    from sessions_app.models import ChatSession
+
+    before = scrape(client)
+    DjangoChatMessageHistory(chat_session.pk, user=owner).get_recent_messages(10)
+    ChatSession.objects.filter(pk=chat_session.pk).update(last_active_at=timezone.now() - timedelta(days=400))
+    retention_apply(actor=None)
+    after = scrape(client)
+    assert value(after, "chatmemory_retention_actions_total", action="archive_inactive") == \
+        value(before, "chatmemory_retention_actions_total", action="archive_inactive") + 1
+    reads = sum(value(after, "chatmemory_cache_events_total", event=e) - value(before, "chatmemory_cache_events_total",
+                                                                                  event=e) for e in ("hit", "miss"))
+    assert reads >= 1

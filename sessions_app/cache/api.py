@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from ..observability.metrics import cache_event
 from .registry import current_store, failed, flush_pending
 from .types import CachedWindow, SessionMeta, window_cap
 
@@ -19,14 +20,18 @@ def read_window(session_id: uuid.UUID, limit: int) -> CachedWindow:
     ``limit`` above ``CHATMEMORY_CACHE_WINDOW`` is always a miss. Refreshes the TTL (activity).
     """
     if limit > window_cap():
+        cache_event("miss")
         return CachedWindow("", None, None)
     try:
         store = current_store()
         flush_pending(store)
-        return store.read(session_id, limit)
+        window = store.read(session_id, limit)
     except Exception as exc:
         failed("read", [], exc)
+        cache_event("fallback")  # the database answers instead
         return CachedWindow("", None, None)
+    cache_event("hit" if window.records is not None else "miss")
+    return window
 
 
 def read_meta(session_id: uuid.UUID) -> SessionMeta | None:
@@ -81,10 +86,13 @@ def append_entries_and_read(session_id: uuid.UUID, entries: Sequence[tuple[int, 
     try:
         store = current_store()
         flush_pending(store)
-        return store.append_and_read(session_id, entries, limit)
+        window = store.append_and_read(session_id, entries, limit)
     except Exception as exc:
         failed("append", [session_id], exc)
+        cache_event("fallback")
         return CachedWindow("", None, None)
+    cache_event("hit" if window.records is not None else "miss")
+    return window
 
 
 def evict(*session_ids: uuid.UUID) -> None:

@@ -34,6 +34,8 @@ from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from ..observability.metrics import checkpoint_timer
+
 T = TypeVar("T")
 
 _THREAD_NAME = "checkpoint-db"
@@ -69,18 +71,21 @@ def runs_inline() -> bool:
 
 
 def run_sync(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run ``fn(*args, **kwargs)`` inline or on the checkpoint-db thread (blocking until done)."""
-    if runs_inline():
-        return fn(*args, **kwargs)
-    return _get_executor().submit(_call_on_db_thread, fn, *args, **kwargs).result()
+    """Run ``fn(*args, **kwargs)`` inline or on the checkpoint-db thread (blocking until done);
+    timed as ``chatmemory_checkpoint_op_duration_seconds{op=fn's name}``."""
+    with checkpoint_timer(fn.__name__.lstrip("_")):
+        if runs_inline():
+            return fn(*args, **kwargs)
+        return _get_executor().submit(_call_on_db_thread, fn, *args, **kwargs).result()
 
 
 async def run_async(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Await ``fn(*args, **kwargs)`` run on the checkpoint-db thread; the event loop stays free."""
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(
-        _get_executor(), functools.partial(_call_on_db_thread, fn, *args, **kwargs)
-    )
+    with checkpoint_timer(fn.__name__.lstrip("_")):
+        return await loop.run_in_executor(
+            _get_executor(), functools.partial(_call_on_db_thread, fn, *args, **kwargs)
+        )
 
 
 def close_db_thread() -> None:

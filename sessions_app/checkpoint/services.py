@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ..exceptions import InvalidInput
 from ..models import Checkpoint, CheckpointBlob, CheckpointWrite
+from ..observability.metrics import retention_action
 from . import maintenance
 from .maintenance import PruneResult
 
@@ -66,6 +67,8 @@ def checkpoints_prune(
         result.add(maintenance.prune_thread(thread_id, keep=keep, older_than=cutoff, dry_run=dry_run))
         if progress:
             progress(1)
+    if not dry_run:
+        retention_action("checkpoints_pruned", result.checkpoints)  # chatmemory_retention_actions_total
     return result
 
 

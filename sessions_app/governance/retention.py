@@ -26,6 +26,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from ..models import AuditLogEntry, ChatSession, SessionState
+from ..observability.metrics import retention_action
 from .audit import Actor, audit_record
 from .lifecycle import sessions_archive, sessions_delete
 from .state import state_prune
@@ -280,6 +281,9 @@ def retention_apply(
                          settings.CHATMEMORY_PURGE_ARCHIVED_AFTER_DAYS), **common))
     summary.steps.append(retention_prune_state(progress=progress("prune_state"), **common))
     summary.seconds = round(time.monotonic() - started, 3)
+    if not dry_run:
+        for step in summary.steps:  # chatmemory_retention_actions_total{action="<step>"}: sessions affected
+            retention_action(step.step, step.sessions or step.state_versions)
     return summary
 
 
