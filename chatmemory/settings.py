@@ -60,8 +60,8 @@ MIDDLEWARE = [
     "sessions_app.web.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "sessions_app.web.middleware.StaticFilesMiddleware",  # WhiteNoise, async-capable
-    # Django's session, common, auth and messages middlewares, without thread hops under ASGI
-    "sessions_app.web.inline.SessionMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's common, auth and messages middlewares, without thread hops under ASGI
     "sessions_app.web.inline.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "sessions_app.web.inline.AuthenticationMiddleware",

@@ -36,7 +36,7 @@ CHATMEMORY_STATIC_MANIFEST = env_bool("CHATMEMORY_STATIC_MANIFEST", not _DEBUG)
 STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "sessions_app.web.staticfiles.StaticFilesStorage"  # WhiteNoise compressed manifest
         if CHATMEMORY_STATIC_MANIFEST
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },

@@ -64,7 +64,7 @@ def test_no_secret_default_when_debug_is_off(tmp_path):
 def test_debug_off_uses_whitenoise_compressed_manifest_storage(tmp_path):
     env = {**PRODUCTION, "CHATMEMORY_VAR_DIR": str(tmp_path)}
     assert _setting(env, "settings.STORAGES['staticfiles']['BACKEND']") == (
-        "whitenoise.storage.CompressedManifestStaticFilesStorage")
+        "sessions_app.web.staticfiles.StaticFilesStorage")  # WhiteNoise compressed manifest + JS imports
     assert _setting({"CHATMEMORY_VAR_DIR": str(tmp_path)}, "settings.STORAGES['staticfiles']['BACKEND']") == (
         "django.contrib.staticfiles.storage.StaticFilesStorage")  # DEBUG (make run): no collectstatic needed
 

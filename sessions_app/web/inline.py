@@ -8,13 +8,14 @@ These subclasses keep Django's behaviour and its sync path exactly, and under AS
 hooks directly when they cannot do I/O:
 
 * ``CommonMiddleware``, ``AuthenticationMiddleware`` (the user stays lazy): never do I/O;
-* ``SessionMiddleware``: ``process_request`` builds a lazy store; ``process_response`` saves only a
-  session that was read or written — then it still takes the hop;
+* ``SessionMiddleware`` (not in ``MIDDLEWARE``: ``check --deploy``'s cookie checks look for
+  Django's by name, so Django's own is used): ``process_request`` builds a lazy store;
+  ``process_response`` saves only a session that was read or written — then it takes the hop;
 * ``MessageMiddleware``: ``process_response`` stores messages (cookie, then the session) only when
   they were read or added — then it still takes the hop.
 
-Django's security, CSRF and clickjacking middlewares are kept as they are (``check --deploy``
-looks for them by name).
+Django's security, session, CSRF and clickjacking middlewares are kept as they are
+(``check --deploy`` looks for them by name).
 """
 from __future__ import annotations
 

@@ -71,6 +71,9 @@ class PageTurn:
         self.turn = ChatTurn(history=history, text=text, listener=self.live)
 
     def done_extra(self, turn: ChatTurn) -> dict[str, Any]:
+        # The turn is stored: no longer pending for a page opened from now on, before the browser
+        # hears ``done`` (and maybe reloads). ``end`` is idempotent; the ``finally`` below covers disconnects.
+        self.live.end()
         session = ChatSession.objects.filter(pk=turn.history.session_id).first()
         if session is None:
             return {"created_at": timezone.now().isoformat(), "session": None}
@@ -82,6 +85,7 @@ class PageTurn:
         return extra
 
     def error_extra(self, turn: ChatTurn) -> dict[str, Any]:
+        self.live.end()
         if self.created is None:
             return {}
         # The conversation was made for this turn only: nothing of it is kept.
