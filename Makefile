@@ -141,3 +141,11 @@ serve: install
 	DEBUG=$${DEBUG:-false} PROMETHEUS_MULTIPROC_DIR="$(abspath $(SERVE_METRICS_DIR))" PATH="$(abspath $(VENV))/bin:$$PATH" \
 		HOST=$(HOST) PORT=$(PORT) CONN_MAX_AGE=$${CONN_MAX_AGE:-0} DATABASE_POOL_MAX_SIZE=$${DATABASE_POOL_MAX_SIZE:-10} \
 		$(VENV)/bin/honcho -f Procfile start
+
+## make bench-streaming: 16 / 128 / 512 / 1,024 / 2,048 concurrent streamed turns against the gthread (WSGI)
+## and the ASGI deployment, same run (model: tests/openai_server.py at 500 ms to the first token, 20 tokens/s);
+## added TTFT, tokens/s, errors, server CPU/RSS, every turn stored once (PostgreSQL db chatmemory_bench_streaming,
+## Redis db 11); writes docs/benchmarks-streaming.md. Run it under `flock /work/notes/bench.lock`. Part of `make bench`.
+bench-streaming: install
+	$(PIP) install --quiet -r requirements-bench.txt
+	$(PY) bench/streaming_bench.py --out docs/benchmarks-streaming.md
