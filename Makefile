@@ -56,7 +56,7 @@ bench-search: install
 	$(PY) -W ignore bench/search_bench.py --out docs/benchmarks-search.md
 
 # `make bench` includes the checkpoint benchmark (a recipe-less rule: other bench targets may add theirs).
-bench: bench-checkpoints bench-memory bench-recall bench-search bench-scale
+bench: bench-checkpoints bench-memory bench-recall bench-search bench-scale bench-streaming
 
 ## make fuzz: schemathesis against the live OpenAPI spec, many examples per operation, every phase
 fuzz: install-dev
