@@ -175,7 +175,10 @@ def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 60) ->
     raise RuntimeError("server not ready")
 
 
-def run_level(kind: str, n: int, ids: list[str], token: str, model_url: str) -> dict[str, Any]:
+WARM = 8  # turns sent to a fresh server before a level is measured (first requests import lazily)
+
+
+def run_level(kind: str, n: int, ids: list[str], warm: list[str], token: str, model_url: str) -> dict[str, Any]:
     from tests.live_server_utils import free_port, stop_process
 
     port = free_port()
@@ -188,6 +191,10 @@ def run_level(kind: str, n: int, ids: list[str], token: str, model_url: str) -> 
                                   stdout=subprocess.DEVNULL, stderr=open(Path(tmp) / "server.log", "wb"))
         try:
             wait_ready(base, server)
+            warm_file = Path(tmp) / "warm.json"
+            warm_file.write_text(json.dumps(warm))
+            subprocess.run([PY, str(ROOT / "bench" / "streaming_load.py"), base, token, str(warm_file), str(len(warm)),
+                            str(Path(tmp) / "warm-out.json"), "--ramp", "0.5"], cwd=ROOT, check=True, timeout=120)
             sampler = ProcSampler(server.pid)
             cpu0, t0 = sampler.cpu_seconds(), time.monotonic()
             load = subprocess.Popen([PY, str(ROOT / "bench" / "streaming_load.py"), base, token, str(sessions_file),
@@ -280,16 +287,16 @@ def main() -> None:
     reset_stores()
     subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], env=base_env(), cwd=ROOT, check=True)
     kinds = args.deployments.split(",")
-    setup = django_script(SETUP, str(sum(levels) * len(kinds)))
+    setup = django_script(SETUP, str((sum(levels) + WARM * len(levels)) * len(kinds)))
     sessions, token = setup["sessions"], setup["token"]
     model, model_url = start_model()
     results: dict[str, dict[int, dict[str, Any]]] = {k: {} for k in kinds}
     try:
         for kind in kinds:
             for n in levels:
-                ids, sessions = sessions[:n], sessions[n:]
+                ids, warm, sessions = sessions[:n], sessions[n:n + WARM], sessions[n + WARM:]
                 log(f"{kind}: {n} concurrent streams")
-                results[kind][n] = r = run_level(kind, n, ids, token, model_url)
+                results[kind][n] = r = run_level(kind, n, ids, warm, token, model_url)
                 log(f"  {r}")
     finally:
         model.terminate()
