@@ -44,7 +44,8 @@ PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/chat
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
 LEVELS = [16, 128, 512, 1024, 2048]
 TTFT_MS, TOKENS_PER_S, ANSWER_TOKENS = 500, 20, 60
-RAMP, TIMEOUT = 2.0, 30.0  # seconds
+RAMP, TIMEOUT = 2.0, 60.0  # seconds
+DRAIN = 180.0  # seconds at most to wait for turns whose client gave up to be stored
 DEPLOYMENTS = {
     "gthread": "gthread (WSGI): gunicorn, 2 workers × 16 threads",
     "asgi": "ASGI: gunicorn + 2 uvicorn workers (chatmemory/gunicorn.py)",
@@ -203,19 +204,32 @@ def run_level(kind: str, n: int, ids: list[str], warm: list[str], token: str, mo
                 sampler.sample()
                 time.sleep(0.5)
             cpu = (sampler.cpu_seconds() - cpu0) / (time.monotonic() - t0)
-            time.sleep(1.0)  # turns whose client gave up are finishing and being stored
+            counts = drain(sessions_file, n)  # a client that gave up still gets its turn stored
         finally:
             stop_process(server)  # type: ignore[arg-type]
         turns = json.loads(out_file.read_text())["turns"]
-        counts = django_script(CHECK, str(sessions_file))
     return summarize(turns, counts, cpu, sampler.peak_rss)
+
+
+def drain(sessions_file: Path, n: int) -> dict[str, int]:
+    """The sessions' message counts once every turn is stored, or nothing changed for 5 s (≤ DRAIN s)."""
+    deadline, last, still = time.monotonic() + DRAIN, None, 0.0
+    while True:
+        counts: dict[str, int] = django_script(CHECK, str(sessions_file))
+        if sum(1 for v in counts.values() if v >= 2) >= n or time.monotonic() > deadline:
+            return counts
+        still = still + 1.0 if counts == last else 0.0
+        if still >= 5:
+            return counts
+        last = counts
+        time.sleep(1.0)
 
 
 def summarize(turns: list[dict[str, Any]], counts: dict[str, int], cpu: float, rss: int) -> dict[str, Any]:
     ok = [t for t in turns if t["done"] and not t["error"]]
     added = sorted((t["ttft"] - TTFT_MS / 1000) * 1000 for t in turns if t["ttft"] is not None)
     rates = [t["tokens"] / (t["total"] - t["ttft"]) for t in ok if t["total"] > t["ttft"]]
-    stored_once = sum(1 for t in ok if counts.get(t["session"]) == 2)
+    stored_once = sum(1 for t in turns if counts.get(t["session"]) == 2)  # also turns whose client gave up
     duplicated = sum(1 for v in counts.values() if v > 2)
     errors: dict[str, int] = {}
     for t in turns:
@@ -253,9 +267,11 @@ def write_report(out: Path, results: dict[str, dict[int, dict[str, Any]]], start
         f"`POST /api/sessions/{{id}}/chat` with `Accept: text/event-stream` on its own session; N turns start "
         f"evenly over {RAMP:.0f} s and give up after {TIMEOUT:.0f} s. *Added TTFT* = time to the first token "
         f"event at the client − the model's {TTFT_MS} ms. *tokens/s* = median per turn over turns that finished. "
+        "*finished* = turns whose client got `done` within the timeout. "
         "*CPU* = server (master + workers) CPU time over the level's wall time, in % of one core; *RSS* = "
-        "peak sum. *Stored once* = finished turns whose session holds exactly its 2 messages (the database is "
-        "checked after each level); *dup* = sessions holding more than 2.",
+        "peak sum. *Stored once* = turns whose session holds exactly its 2 messages (the database is "
+        "checked after each level, once the turns of clients that gave up were stored too); *dup* = sessions holding "
+        "more than 2.",
         "",
         "| deployment | streams | finished | errors | added TTFT p50 (ms) | added TTFT p99 (ms) | tokens/s | "
         "server CPU % | server RSS (MB) | stored once | dup |",
