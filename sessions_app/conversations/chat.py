@@ -192,10 +192,10 @@ class ChatTurn:
     def stream(self) -> Generator[str, None, None]:
         """Yield the answer's text as it is generated; store the turn when it is complete (or stopped)."""
         chunks = self._chain().stream(self.prompt_inputs())
-        total: AIMessageChunk | None = None
+        total: list[AIMessageChunk] = []  # merged once at the end (merging per chunk is O(n²))
         try:
             for chunk in chunks:
-                total = chunk if total is None else total + chunk
+                total.append(chunk)
                 if chunk.text:
                     self._heard(chunk.text)
                     yield chunk.text
@@ -204,7 +204,7 @@ class ChatTurn:
         except GeneratorExit:
             # The client went away mid-stream: finish the answer and store the turn anyway.
             for chunk in chunks:
-                total = chunk if total is None else total + chunk
+                total.append(chunk)
                 if chunk.text:
                     self._heard(chunk.text)
                 if self.stopped:
@@ -241,11 +241,11 @@ class ChatTurn:
         await task
 
     async def _aconsume(self, inputs: dict[str, Any], pieces: asyncio.Queue[str | None]) -> None:
-        total: AIMessageChunk | None = None
+        total: list[AIMessageChunk] = []  # merged once at the end (merging per chunk is O(n²))
         try:
             async with contextlib.aclosing(self._chain().astream(inputs)) as chunks:  # a stop ends the request
                 async for chunk in chunks:
-                    total = chunk if total is None else total + chunk
+                    total.append(chunk)
                     if chunk.text:
                         await self._aheard(chunk.text)
                         pieces.put_nowait(chunk.text)
@@ -277,10 +277,10 @@ def storage_call(func: Callable[..., T]) -> Callable[..., Any]:
     return sync_to_async(released, thread_sensitive=True)
 
 
-def _as_message(total: AIMessageChunk | None) -> AIMessage:
-    if total is None:
+def _as_message(chunks: list[AIMessageChunk]) -> AIMessage:
+    if not chunks:
         return AIMessage(content="")
-    message = message_chunk_to_message(total)
+    message = message_chunk_to_message(chunks[0] + chunks[1:] if len(chunks) > 1 else chunks[0])
     return message if isinstance(message, AIMessage) else AIMessage(content=message.text)
 
 
