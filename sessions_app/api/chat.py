@@ -7,7 +7,8 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from ninja import Router
 
-from ..conversations.chat import ChatTurn, start_turn, turn_failure
+from ..conversations.chat import ChatTurn, turn_failure
+from ..conversations.executor import start_turn
 from ..conversations.history import DjangoChatMessageHistory
 from ..conversations.ratelimit import chat_rate_limit_check
 from ..conversations.serialization import plain_text
@@ -81,4 +82,4 @@ def _begin(request: ApiRequest, session_id: uuid.UUID, text: str) -> ChatTurn:
     session = caller_session(request, session_id)
     chat_rate_limit_check(user_id=request.auth.pk)
     history = DjangoChatMessageHistory.from_session(session)  # the gate above already ran
-    return ChatTurn(history=history, text=text)
+    return ChatTurn(history=history, text=text).prepare()

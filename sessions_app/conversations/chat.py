@@ -21,23 +21,21 @@ the next piece: the model's stream is closed and the text so far is stored as th
 
 ``arun()`` / ``astream()`` are the async twins (ASGI): the model's ``ainvoke`` / ``astream`` run
 on the event loop; every storage call (the window read, the atomic append, a listener's cache
-look-ups) runs on Django's thread-sensitive executor (``storage_call``: ``sync_to_async``, the
-mode Django's own async session and auth code uses), never on the loop, and hands its database
-connection back when done (``db.release_connections``: to the pool with ``CONN_MAX_AGE=0``), so
-a streamed turn holds a connection only at its start and its end, never while it streams.
+look-ups) runs on Django's thread-sensitive executor (``executor.storage_call``), never on the
+loop, and hands its database connection back when done, so a streamed turn holds a connection
+only at its start and its end, never while it streams. ``prepare()`` reads the context early
+(in an async view's start step).
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import time
 import uuid
-from collections.abc import AsyncGenerator, Callable, Generator
-from typing import Any, Protocol, TypeVar
+from collections.abc import AsyncGenerator, Generator
+from typing import Any, Protocol
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
@@ -51,16 +49,15 @@ from langchain_core.messages import (
 from langchain_core.messages.utils import count_tokens_approximately
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
-from ..db import release_connections
 from ..exceptions import ChatMemoryError, InvalidInput, ModelFailed, SessionReadOnly, from_exception
 from ..memory import TurnMemory
 from ..observability.metrics import MODEL_ERRORS, TURN_DURATION, TURN_TTFT, TURNS
+from .executor import storage_call
 from .history import DjangoChatMessageHistory
 from .llm import get_chat_model
 
 logger = logging.getLogger("sessions_app.chat")
 
-T = TypeVar("T")
 _RUNNING: set[asyncio.Task[None]] = set()  # turns whose client went away, still finishing
 
 PROMPT = ChatPromptTemplate.from_messages(
@@ -131,6 +128,16 @@ class ChatTurn:
         self.stopped = False
         self._started = time.perf_counter()
         self._first_piece: float | None = None
+        self._inputs: dict[str, Any] | None = None
+
+    def prepare(self) -> ChatTurn:
+        """Read the context now (``prompt_inputs``): an async view calls it in its start step, so
+        the stream needs no further hop to the executor before calling the model."""
+        self._inputs = self.prompt_inputs()
+        return self
+
+    def _context(self) -> dict[str, Any]:
+        return self._inputs if self._inputs is not None else self.prompt_inputs()
 
     def request_stop(self) -> None:
         """End the answer at its next piece; what was generated until then is stored, marked stopped."""
@@ -177,21 +184,21 @@ class ChatTurn:
 
     def run(self) -> AIMessage:
         """Call the model without streaming, store the turn, return the answer."""
-        result = self._chain().invoke(self.prompt_inputs())
+        result = self._chain().invoke(self._context())
         answer = result if isinstance(result, AIMessage) else AIMessage(content=str(result.content))
         self._save(answer)
         return answer
 
     async def arun(self) -> AIMessage:
         """Async twin of ``run()``: ``ainvoke`` on the loop, the storage calls on the executor."""
-        result = await self._chain().ainvoke(await storage_call(self.prompt_inputs)())
+        result = await self._chain().ainvoke(await storage_call(self._context)())
         answer = result if isinstance(result, AIMessage) else AIMessage(content=str(result.content))
         await storage_call(self._save)(answer)
         return answer
 
     def stream(self) -> Generator[str, None, None]:
         """Yield the answer's text as it is generated; store the turn when it is complete (or stopped)."""
-        chunks = self._chain().stream(self.prompt_inputs())
+        chunks = self._chain().stream(self._context())
         total: list[AIMessageChunk] = []  # merged once at the end (merging per chunk is O(n²))
         try:
             for chunk in chunks:
@@ -220,7 +227,7 @@ class ChatTurn:
         away (this generator closed, or its task cancelled on ``http.disconnect``) does not stop the
         turn: the task finishes (or stops) the answer and stores it exactly once; closing waits for
         it. Pieces that queued up meanwhile are sent together; errors propagate after the pieces."""
-        inputs = await storage_call(self.prompt_inputs)()
+        inputs = await storage_call(self._context)() if self._inputs is None else self._inputs
         pieces: asyncio.Queue[str | None] = asyncio.Queue()
         task = asyncio.ensure_future(self._aconsume(inputs, pieces))
         _RUNNING.add(task)
@@ -254,27 +261,6 @@ class ChatTurn:
         finally:
             pieces.put_nowait(None)
         await storage_call(self._save)(_as_message(total))
-
-
-async def start_turn(begin: Callable[..., T], *args: Any) -> T:
-    """``begin(*args)`` — the interface's gate, rate limit and ``ChatTurn(...)`` — on the storage
-    executor: how an async view starts a turn."""
-    result: T = await storage_call(begin)(*args)
-    return result
-
-
-def storage_call(func: Callable[..., T]) -> Callable[..., Any]:
-    """``func`` as a coroutine function on Django's thread-sensitive executor, this thread's
-    database connections handed back after it (see the module docstring)."""
-
-    @functools.wraps(func)
-    def released(*args: Any, **kwargs: Any) -> T:
-        try:
-            return func(*args, **kwargs)
-        finally:
-            release_connections()
-
-    return sync_to_async(released, thread_sensitive=True)
 
 
 def _as_message(chunks: list[AIMessageChunk]) -> AIMessage:

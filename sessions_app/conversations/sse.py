@@ -34,7 +34,8 @@ from typing import Any
 from django.http import StreamingHttpResponse
 
 from ..observability.metrics import ACTIVE_STREAMS
-from .chat import ChatTurn, storage_call, turn_failure
+from .chat import ChatTurn, turn_failure
+from .executor import storage_call
 from .serialization import plain_text
 
 logger = logging.getLogger("sessions_app.chat")

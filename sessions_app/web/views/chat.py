@@ -41,7 +41,8 @@ from django.views.decorators.http import require_POST
 from ... import tasks
 from ...conversations import selectors
 from ...conversations.branches import branch_versions, session_branch
-from ...conversations.chat import ChatTurn, start_turn, storage_call, validate_user_text
+from ...conversations.chat import ChatTurn, validate_user_text
+from ...conversations.executor import start_turn, storage_call
 from ...conversations.history import DjangoChatMessageHistory
 from ...conversations.live import LiveTurn, turn_request_stop
 from ...conversations.ratelimit import chat_rate_limit_check
@@ -68,7 +69,7 @@ class PageTurn:
         self.user = request.user
         self.created = created
         self.live = LiveTurn(session_id=history.session_id, text=text)
-        self.turn = ChatTurn(history=history, text=text, listener=self.live)
+        self.turn = ChatTurn(history=history, text=text, listener=self.live).prepare()
 
     def done_extra(self, turn: ChatTurn) -> dict[str, Any]:
         # The turn is stored: no longer pending for a page opened from now on, before the browser
