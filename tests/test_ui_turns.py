@@ -177,6 +177,7 @@ def test_updates_show_the_pending_question_and_answer_so_far_then_the_stored_tur
 
 
 def test_a_turn_whose_client_went_away_is_still_visible_until_it_is_stored(rf, owner, chat_session, eager_live):
+    from asgiref.sync import async_to_sync
     from django.core.signals import request_finished
     from django.db import close_old_connections
 
@@ -184,7 +185,13 @@ def test_a_turn_whose_client_went_away_is_still_visible_until_it_is_stored(rf, o
 
     request = rf.post(reverse("conversation_stream", kwargs={"session_id": chat_session.pk}), {"message": "bye"})
     request.user = owner
-    response = conversation_stream(request, session_id=chat_session.pk)
+
+    async def auser():  # what AuthenticationMiddleware gives an async view
+        return owner
+
+    request.auser = auser
+    # An async view: Django's WSGI handler runs it with async_to_sync (the ASGI path: test_asgi_stream.py).
+    response = async_to_sync(conversation_stream)(request, session_id=chat_session.pk)
     chunks = iter(response.streaming_content)
     next(chunks), next(chunks)  # turn, a token
     assert live.turn_pending(session_id=chat_session.pk)["text"] == "bye"
