@@ -8,7 +8,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 .PHONY: install install-dev run serve migrate test lint bench bench-checkpoints bench-memory bench-recall bench-search \
-	bench-streaming fuzz import-sharegpt clean test-upstream-store
+	bench-scale bench-streaming test-scale fuzz import-sharegpt clean test-upstream-store
 
 ## make install: the runtime dependencies only (requirements.txt), what `make run` needs
 install: $(VENV)/.installed

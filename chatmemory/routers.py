@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.db import DEFAULT_DB_ALIAS
 
 from sessions_app.db.replicas import (
@@ -23,15 +24,30 @@ from sessions_app.db.replicas import (
 
 
 class ReadYourWritesMiddleware:
-    """After an unsafe request (POST/PUT/PATCH/DELETE) pin its user to the primary (``note_write``)."""
+    """After an unsafe request (POST/PUT/PATCH/DELETE) pin its user to the primary (``note_write``).
+
+    Sync and async (ASGI): a sync-only middleware would put every request through a thread; the
+    pin (the lazy user, the cache) runs on Django's executor there."""
+
+    sync_capable = async_capable = True
 
     def __init__(self, get_response: Callable[[Any], Any]) -> None:
         self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
 
     def __call__(self, request: Any) -> Any:
+        if iscoroutinefunction(self):
+            return self._acall(request)
         response = self.get_response(request)
         if request.method in UNSAFE_METHODS:
             note_write(request_user_id(request))
+        return response
+
+    async def _acall(self, request: Any) -> Any:
+        response = await self.get_response(request)
+        if request.method in UNSAFE_METHODS:
+            await sync_to_async(lambda: note_write(request_user_id(request)))()
         return response
 
 
