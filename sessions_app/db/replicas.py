@@ -3,7 +3,7 @@
 ``DATABASE_REPLICA_URLS`` (``chatmemory.settings_scale``) adds the aliases ``replica1``, ``replica2`` …
 and ``chatmemory.routers.ReplicaRouter``, which asks ``current_read_alias()`` here.
 Nothing reads from a replica unless the code asked for it: only a block inside
-``replica_reads()`` (or a view decorated with ``lag_tolerant``) may, and these are the reads that
+``replica_reads()`` (``run_lag_tolerant``, ``lag_tolerant_iter``) may, and these are the reads that
 can be a few seconds old without harm — admin lists and search, stats, exports, search. Turns,
 the ownership gate (``session_get_for_user``), the hot statements of ``sessions_app.db`` (they use
 the ``default`` connection directly) and every write stay on the primary. Inside a block a read
@@ -23,7 +23,7 @@ query on each side: the primary's ``pg_current_wal_lsn()``, then on the replica 
 replayed up to it (lag 0) or else ``now() - pg_last_xact_replay_timestamp()`` (the age of the last
 transaction it replayed, an upper bound of the lag while it is behind; clocks in NTP). A replica
 that fails *during* a block is marked down and the block's work is run again on the primary by
-``lag_tolerant`` / ``run_lag_tolerant``: a replica outage is never a 5xx.
+``run_lag_tolerant``: a replica outage is never a 5xx.
 
 Which replica: one per block (every read of a block sees the same snapshot age), chosen at random
 among the healthy ones. Migrations run on ``default`` only; replicas receive them by streaming.
@@ -38,7 +38,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import wraps
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -212,7 +211,7 @@ def replica_reads(*, user_id: Any = None) -> Iterator[_Scope]:
     ``user_id``: whose reads these are (their recent writes pin them to the primary); None for
     reads on nobody's behalf (a report). Nesting keeps the outer block's choice. Yields the scope
     (``scope.used``: the replica aliases read from). A query failing on a replica raises as usual:
-    ``run_lag_tolerant`` / ``lag_tolerant`` retry on the primary.
+    ``run_lag_tolerant`` retries on the primary.
     """
     outer = _scope.get()
     if outer is not None:
@@ -230,6 +229,13 @@ def current_read_alias() -> str:
     """The alias an ORM read made here would use (``default`` outside ``replica_reads``)."""
     scope = _scope.get()
     return DEFAULT_DB_ALIAS if scope is None else scope.alias()
+
+
+def read_connection() -> Any:
+    """The connection a raw-SQL read made here should use: a replica's inside ``replica_reads`` (when
+    the scope chose one), ``default`` otherwise. For lag-tolerant raw SQL (search highlighting, plan
+    estimates) that would otherwise bypass the router."""
+    return connections[current_read_alias()]
 
 
 def run_lag_tolerant(fn: Callable[[], T], *, user_id: Any = None) -> T:
@@ -276,20 +282,3 @@ def request_user_id(request: Any) -> Any:
         if pk is not None and getattr(candidate, "is_authenticated", False):
             return pk
     return None
-
-
-def lag_tolerant(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Decorate a read-only view: its reads may be served by a replica (``run_lag_tolerant``); a
-    ``TemplateResponse`` is rendered inside, so the template's queries are covered too."""
-
-    @wraps(view)
-    def wrapped(request: Any, *args: Any, **kwargs: Any) -> Any:
-        def run() -> Any:
-            response = view(request, *args, **kwargs)
-            if callable(getattr(response, "render", None)) and not getattr(response, "is_rendered", True):
-                response.render()
-            return response
-
-        return run_lag_tolerant(run, user_id=request_user_id(request))
-
-    return wrapped

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db import connection
 
+from ..db.replicas import read_connection
 from .query import ParsedQuery, fts5_match
 from .schema import FTS_TABLE, MESSAGE_TABLE
 from .snippets import LT, START, STOP
@@ -21,7 +22,7 @@ def highlight(query: ParsedQuery, message_ids: list[int]) -> dict[int, str]:
     """``{message id: text with the matches between START and STOP}`` for the given messages."""
     if not message_ids:
         return {}
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:  # a replica inside a lag-tolerant search
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"SELECT m.id, ts_headline('{CONFIG}', replace(translate(left(m.content_text, 100000), %s, ''), "

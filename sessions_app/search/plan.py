@@ -18,8 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.db import connection
-
+from ..db.replicas import read_connection
 from .schema import MESSAGE_TABLE, SESSION_TABLE
 from .sql import CONFIG
 from .types import SearchFilters
@@ -35,14 +34,14 @@ def owner_messages(owner_id: int, filters: SearchFilters) -> int:
     if filters.tenant is not None:
         sql += " AND tenant = %s"
         params.append(filters.tenant)
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:  # a replica inside a lag-tolerant search
         cursor.execute(sql, params)
         return int(cursor.fetchone()[0])
 
 
 def estimated_matches(text: str) -> tuple[float, float]:
     """``(matching messages, all messages)`` as the planner estimates them (statistics of ANALYZE)."""
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:  # a replica inside a lag-tolerant search
         cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {MESSAGE_TABLE} "
                        f"WHERE search_vector @@ websearch_to_tsquery('{CONFIG}', %s)", [text])
         raw = cursor.fetchone()[0]

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import template
 
+from ...db.replicas import run_lag_tolerant
 from ...governance.stats import stats_overview
 
 register = template.Library()
@@ -12,8 +13,9 @@ register = template.Library()
 
 @register.simple_tag
 def chatmemory_stats() -> dict[str, Any]:
-    """``{% chatmemory_stats as stats %}``: ``stats_overview()`` for a staff-only page."""
-    return dict(stats_overview())
+    """``{% chatmemory_stats as stats %}``: ``stats_overview()`` for a staff-only page (a replica may
+    serve it: aggregate counts a few seconds old)."""
+    return run_lag_tolerant(lambda: dict(stats_overview()))
 
 
 @register.filter
