@@ -59,6 +59,17 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatmemory.settings")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Target ``django``: make pytest-django create the test database ``test_<name>``.
+
+    pytest-django only sets up databases that a collected test's ``django_db`` mark asks for, and
+    upstream's tests carry none: unmarked, DjangoStore would run on DATABASE_URL's own database.
+    One mark is enough for the session's setup; every store fixture then unblocks database access
+    itself and empties the store tables afterwards (no per-test flush of every table)."""
+    if TARGET == "django" and items:
+        items[0].add_marker(pytest.mark.django_db(transaction=True))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_pycollect_makemodule(module_path: Path, parent: Any) -> Any:
     module = yield
@@ -148,14 +159,12 @@ def _adapter(is_async: bool) -> type:
 
 @contextlib.contextmanager
 def _django_store(request: Any, **kwargs: Any) -> Iterator[Any]:
-    blocker = request.getfixturevalue("django_db_blocker")
-    request.getfixturevalue("django_db_setup")
-    with blocker.unblock():
-        from sessions_app.checkpoint import close_db_thread
-        from sessions_app.models.store import StoreItem
-        from sessions_app.store import DjangoStore
+    request.getfixturevalue("django_db_setup")  # the test database (see pytest_collection_modifyitems)
+    from sessions_app.checkpoint import close_db_thread
+    from sessions_app.store import DjangoStore
 
-        is_async = request.module.__name__.endswith("test_async_store")
+    is_async = request.module.__name__.endswith("test_async_store")
+    with request.getfixturevalue("django_db_blocker").unblock():
         store = _adapter(is_async)(**kwargs)
         try:
             yield store
@@ -164,7 +173,16 @@ def _django_store(request: Any, **kwargs: Any) -> Iterator[Any]:
             close_db_thread()
             # Async tests tear down inside the event loop, where the ORM refuses to run: a thread.
             with concurrent.futures.ThreadPoolExecutor(1) as pool:
-                pool.submit(_clear, StoreItem).result()
+                pool.submit(_clear).result()
+
+
+def _clear() -> None:
+    from django.db import connection
+
+    from sessions_app.models import StoreItem
+
+    StoreItem.objects.all().delete()
+    connection.close()
 
 
 def _scorer(store: Any) -> None:
@@ -184,13 +202,6 @@ def _scorer(store: Any) -> None:
         run_sync(drop)
     else:
         store.setup()
-
-
-def _clear(model: Any) -> None:
-    from django.db import connection
-
-    model.objects.all().delete()
-    connection.close()
 
 
 @pytest.fixture(params=["default"])
