@@ -12,6 +12,8 @@ exception                  status  raised when
 ``ChatRateLimited``        429     the user sent more chat turns than the rate limit allows
 ``ShareLinkNotFound``      404     no such share link (or its conversation was deleted)
 ``ShareLinkGone``          410     the share link was revoked or has expired
+``FolderNotFound``         404     the folder does not exist *or belongs to someone else*
+``NameTaken``              409     a folder of that name (ignoring case) exists already
 =========================  ======  =============================================================
 
 The browser views (``web.views.errors``) and the API (``api.errors``) both answer a domain error
@@ -120,3 +122,17 @@ class ShareLinkGone(ChatMemoryError):
 
     status_code = 410
     code = "gone"
+
+
+class FolderNotFound(ChatMemoryError, LookupError):
+    """No such folder for this caller."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class NameTaken(ChatMemoryError):
+    """The name is in use already (a folder of the same name, ignoring case)."""
+
+    status_code = 409
+    code = "conflict"

@@ -15,7 +15,7 @@ from .api_fixtures import ApiClient
 pytestmark = pytest.mark.django_db
 
 SESSION_KEYS = {"session_id", "title", "status", "tenant", "metadata", "created_at", "last_active_at",
-                "archived_at", "message_count", "cache_ttl", "parent_id", "branched_at_seq"}
+                "archived_at", "message_count", "cache_ttl", "parent_id", "branched_at_seq", "pinned", "folder_id"}
 
 
 def test_create_returns_201_and_the_session_object(owner_api, owner):

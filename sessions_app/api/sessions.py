@@ -8,6 +8,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from ..conversations import selectors
+from ..conversations.folders import folder_get_for_user, session_set_folder, session_set_pinned
 from ..conversations.sessions import (
     session_archive,
     session_create,
@@ -36,6 +37,8 @@ class SessionFilters(Schema):
     updated_since: IsoDatetime | None = Field(
         None, description="Only sessions active at or after this instant (ISO 8601 with a time zone)."
     )
+    folder: int | None = Field(None, ge=1, description="Only sessions in this folder.")
+    pinned: bool | None = Field(None, description="Only pinned (true) or unpinned (false) sessions.")
     limit: int = Field(20, ge=1, le=100, description="Page size.")
     cursor: str | None = Field(None, max_length=200, description="`next_cursor` of the previous page.")
 
@@ -73,7 +76,8 @@ def list_sessions(request: ApiRequest, filters: Query[SessionFilters]) -> dict[s
     after = decode_session_cursor(filters.cursor) if filters.cursor else None
     rows = selectors.session_page_for_user(
         user=request.auth, limit=filters.limit + 1, scope_tenant=caller_tenant(request), status=filters.status,
-        tenant=filters.tenant, updated_since=filters.updated_since, after=after,
+        tenant=filters.tenant, updated_since=filters.updated_since, after=after, folder_id=filters.folder,
+        pinned=filters.pinned,
     )
     page = rows[: filters.limit]
     return {"items": page, "next_cursor": encode_session_cursor(page[-1]) if len(rows) > filters.limit else None}
@@ -88,13 +92,20 @@ def get_session(request: ApiRequest, session_id: uuid.UUID) -> ChatSession:
 @router.patch("/{session_id}", response={200: SessionOut, **WRITE_ERRORS}, operation_id="session_update",
               summary="Rename a session or replace its metadata")
 def update_session(request: ApiRequest, session_id: uuid.UUID, payload: SessionUpdateIn) -> ChatSession:
-    """Set ``title`` and/or replace ``metadata``; absent fields are unchanged. Allowed on archived sessions
-    (their messages are read-only, their labels are not). 410 if the session was deleted meanwhile."""
+    """Set ``title``, replace ``metadata``, pin/unpin, move to a folder (``folder_id``; null: out of its
+    folder); absent fields are unchanged. Allowed on archived sessions (their messages are read-only,
+    their labels are not). 404 for someone else's folder, 410 if the session was deleted meanwhile."""
     session = caller_session(request, session_id)
     if payload.title is not None:
         session = session_rename(session=session, title=payload.title)
     if payload.metadata is not None:
         session = session_set_metadata(session=session, metadata=payload.metadata)
+    if payload.pinned is not None:
+        session = session_set_pinned(session=session, pinned=payload.pinned)
+    if "folder_id" in payload.model_fields_set:
+        folder = None if payload.folder_id is None else folder_get_for_user(folder_id=payload.folder_id,
+                                                                              user=request.auth)
+        session = session_set_folder(session=session, folder=folder)
     return session
 
 

@@ -136,6 +136,8 @@ def session_page_for_user(
     tenant: str | None = None,
     updated_since: Any = None,
     after: tuple[Any, uuid.UUID] | None = None,
+    folder_id: int | None = None,
+    pinned: bool | None = None,
 ) -> list[ChatSession]:
     """One page of the user's sessions, most recently active first (keyset pagination).
 
@@ -143,7 +145,8 @@ def session_page_for_user(
     the previous page's last row, so a page costs one index range scan
     (``chatsession_owner_recent_idx``) however deep it is, and no ``COUNT(*)``. ``scope_tenant``
     confines the list to one tenant (a tenant-bound token); ``tenant`` is the caller's filter
-    and can only narrow it. ``updated_since`` keeps sessions active at or after that instant.
+    and can only narrow it. ``updated_since`` keeps sessions active at or after that instant;
+    ``folder_id`` those of one folder, ``pinned`` the pinned (or unpinned) ones.
     Returns at most ``limit`` sessions. A session that becomes active while a client pages moves
     to the front: it is not repeated further down, but the client only sees it on a new listing.
     """
@@ -156,6 +159,10 @@ def session_page_for_user(
         qs = qs.filter(status=status)
     if updated_since is not None:
         qs = qs.filter(last_active_at__gte=updated_since)
+    if folder_id is not None:
+        qs = qs.filter(folder_id=folder_id)
+    if pinned is not None:
+        qs = qs.filter(pinned_at__isnull=not pinned)
     if after is not None:
         at, pk = after
         qs = qs.filter(Q(last_active_at__lt=at) | Q(last_active_at=at, id__lt=pk))

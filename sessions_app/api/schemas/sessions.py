@@ -28,6 +28,8 @@ _SESSION_EXAMPLE: JsonDict = {
     "cache_ttl": 900,
     "parent_id": None,
     "branched_at_seq": None,
+    "pinned": False,
+    "folder_id": None,
 }
 
 
@@ -70,6 +72,8 @@ class SessionOut(Schema):
     branched_at_seq: int | None = Field(
         ..., ge=1, description="A branch holds its parent's messages before this seq; null: not a branch."
     )
+    pinned: bool = Field(..., description="Pinned conversations are listed first.")
+    folder_id: int | None = Field(..., description="The folder it is in (`/api/folders`), or null.")
 
     model_config = {"json_schema_extra": {"examples": [_SESSION_EXAMPLE]}}
 
@@ -77,12 +81,19 @@ class SessionOut(Schema):
     def resolve_session_id(obj: ChatSession) -> uuid.UUID:
         return obj.pk
 
+    @staticmethod
+    def resolve_pinned(obj: ChatSession) -> bool:
+        return obj.pinned_at is not None
+
 
 class SessionUpdateIn(InputSchema):
-    """``PATCH /api/sessions/{session_id}``: rename and/or replace the metadata (absent = unchanged)."""
+    """``PATCH /api/sessions/{session_id}``: rename, replace the metadata, pin, file in a folder
+    (absent = unchanged; ``folder_id: null`` takes it out of its folder)."""
 
     title: Text | None = Field(None, max_length=TITLE_MAX_LENGTH, examples=["Trip to Lisbon (booked)"])
     metadata: Metadata | None = Field(None, examples=[{"channel": "web", "language": "pt"}])
+    pinned: bool | None = Field(None, strict=True, examples=[True])
+    folder_id: int | None = Field(None, strict=True, ge=1, examples=[3])
 
     model_config = {"json_schema_extra": {"examples": [{"title": "Trip to Lisbon (booked)"}]}}
 
