@@ -5,7 +5,7 @@ from typing import Any
 
 from ninja import NinjaAPI
 
-from . import branches, chat, folders, memories, messages, search, sessions, sharing, state, stats, transfer
+from . import branches, chat, exports, folders, memories, messages, search, sessions, sharing, state, stats, transfer
 from .auth import API_AUTH, docs_login_required
 from .errors import install_error_handlers
 
@@ -64,4 +64,5 @@ api.add_router("/stats", stats.router)
 api.add_router("/memories", memories.router)
 api.add_router("/search", search.router)
 api.add_router("/folders", folders.router)
+api.add_router("", exports.router)
 api.add_router("/shares", sharing.links_router)

@@ -1,4 +1,4 @@
-"""``/api/sessions/{id}/export`` and ``/api/sessions/import``.
+"""``/api/sessions/{id}/export`` (JSON or Markdown) and ``/api/sessions/import``.
 
 Export streams the ``chatmemory.session`` document (``docs/export-format.md``) of one of the
 caller's sessions; import validates such a document and writes it, all or nothing, as a new
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from django.http import StreamingHttpResponse
 from ninja import BodyEx, P, Query, Router, Schema
@@ -19,7 +19,7 @@ from ..db.replicas import lag_tolerant_iter
 from ..exceptions import InvalidInput
 from ..models import ChatSession
 from ..transfer.native import parse_session_document
-from ..transfer.services import session_export_chunks, session_import
+from ..transfer.services import session_export_chunks, session_export_markdown_chunks, session_import
 from .auth import ApiRequest, caller_session, caller_tenant
 from .schemas.common import ErrorOut, check_state
 from .schemas.sessions import SessionOut
@@ -41,14 +41,28 @@ class ImportQuery(Schema):
     keep_id: bool = Field(False, description="Keep the document's session id (409 if taken); default: a new id.")
 
 
+class ExportQuery(Schema):
+    format: Literal["json", "markdown"] = Field(
+        "json", description="json: the chatmemory.session document (re-importable); markdown: for reading.")
+
+
 @router.get("/{session_id}/export", response={200: dict[str, Any], **ERRORS}, operation_id="session_export",
-            summary="Export a session (chatmemory.session JSON)",
-            openapi_extra={"responses": {200: {"description": "The chatmemory.session document, streamed",
+            summary="Export a session (chatmemory.session JSON, or Markdown)",
+            openapi_extra={"responses": {200: {"description": "The chatmemory.session document (or Markdown), streamed",
                                                "content": {"application/json": {"schema": {"type": "object"},
-                                                                                "example": DOCUMENT_EXAMPLE}}}}})
-def export_session(request: ApiRequest, session_id: uuid.UUID) -> StreamingHttpResponse:
-    """Stream the session, its messages and state versions as one JSON document (audited)."""
+                                                                                "example": DOCUMENT_EXAMPLE},
+                                                           "text/markdown": {"schema": {"type": "string"}}}}}})
+def export_session(request: ApiRequest, session_id: uuid.UUID, query: Query[ExportQuery]) -> StreamingHttpResponse:
+    """Stream the session, its messages and state versions as one JSON document, or its messages as a
+    Markdown document (``format=markdown``); audited either way."""
     session = caller_session(request, session_id)
+    if query.format == "markdown":
+        response = StreamingHttpResponse(
+            session_export_markdown_chunks(session=session, actor=request.auth, destination="api"),
+            content_type="text/markdown; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="chatmemory-session-{session.pk}.md"'
+        return response
     response = StreamingHttpResponse(
         lag_tolerant_iter(session_export_chunks(session=session, actor=request.auth, destination="api"),
                           user_id=request.auth.pk),  # the gate and the audit entry above ran on the primary

@@ -61,6 +61,7 @@ def conversations_import(
     dry_run: bool = False,
     actor: Actor = None,
     on_progress: Callable[[int], object] | None = None,
+    tenant: str = "",
 ) -> ImportSummary:
     """Write ``conversations`` as sessions owned by ``owner``, in batches; return an ``ImportSummary``.
 
@@ -83,6 +84,7 @@ def conversations_import(
     with the number of conversations it consumed. Each batch that wrote something writes one
     ``AuditLogEntry`` (action ``import``, ``actor`` = who or which job imports, the batch's
     session ids and row counts) in its transaction.
+    ``tenant`` is the tenant of the new sessions (a tenant-bound token imports into its tenant).
     Raises ``InvalidInput`` for a ``batch_size`` below 1.
     """
     if batch_size < 1:
@@ -92,9 +94,11 @@ def conversations_import(
     dry_seen: set[uuid.UUID] = set()
     for batch in _batches(conversations, batch_size):
         try:
-            result = _import_batch(owner=owner, batch=batch, dry_run=dry_run, dry_seen=dry_seen, actor=actor)
+            result = _import_batch(owner=owner, batch=batch, dry_run=dry_run, dry_seen=dry_seen, actor=actor,
+                                   tenant=tenant)
         except IntegrityError:
-            result = _import_batch(owner=owner, batch=batch, dry_run=dry_run, dry_seen=dry_seen, actor=actor)
+            result = _import_batch(owner=owner, batch=batch, dry_run=dry_run, dry_seen=dry_seen, actor=actor,
+                                   tenant=tenant)
         summary.imported += result.imported
         summary.skipped_existing += result.skipped_existing
         summary.skipped_empty += result.skipped_empty
@@ -138,7 +142,7 @@ def _batches(items: Iterable[ParsedConversation], size: int) -> Iterator[list[Pa
 @transaction.atomic
 def _import_batch(
     *, owner: User, batch: list[ParsedConversation], dry_run: bool, dry_seen: set[uuid.UUID],
-    actor: Actor,
+    actor: Actor, tenant: str = "",
 ) -> ImportSummary:
     result = ImportSummary()
     wanted: dict[uuid.UUID, ParsedConversation] = {}
@@ -166,6 +170,7 @@ def _import_batch(
             ChatSession(
                 id=session_id,
                 owner=owner,
+                tenant=tenant,
                 title=conversation.title.replace("\x00", "")[:TITLE_MAX_LENGTH],
                 metadata={
                     "source": {

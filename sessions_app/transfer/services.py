@@ -13,6 +13,7 @@ from ..exceptions import InvalidInput
 from ..governance.audit import Actor, audit_record
 from ..models import AuditLogEntry, ChatMessage, ChatSession, SessionState
 from .export import FORMAT_VERSION, iter_session_bundle, iter_session_document
+from .markdown import iter_session_markdown
 from .native import SessionDocument
 
 if TYPE_CHECKING:
@@ -60,6 +61,17 @@ def session_export_chunks(*, session: ChatSession, actor: Actor, destination: st
     """
     _audit_export(session, actor, {"messages": session.message_count, "state_versions": -1}, destination)
     return iter_session_document(session)
+
+
+def session_export_markdown_chunks(*, session: ChatSession, actor: Actor, destination: str = "download"
+                                   ) -> Iterator[str]:
+    """The session as Markdown (``transfer.markdown``) for a streaming response; audited now
+    (action ``export``, ``details.format = "markdown"``), like ``session_export_chunks``."""
+    audit_record(
+        action=AuditLogEntry.Action.EXPORT, actor=actor, session_id=session.pk, sessions=1,
+        messages=session.message_count, details={"format": "markdown", "destination": destination},
+    )
+    return iter_session_markdown(session)
 
 
 def sessions_export_chunks(*, sessions: Sequence[ChatSession], actor: Actor, destination: str = "download"
