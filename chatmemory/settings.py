@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # its bundled Swagger UI assets: /api/docs works offline (no CDN)
     "sessions_app",
 ]
 

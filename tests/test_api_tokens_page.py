@@ -24,16 +24,30 @@ def test_login_required(client):
 
 def test_create_shows_the_plaintext_once_and_it_works(owner_client, owner, chat_session):
     response = owner_client.post(reverse("api_token_list"), {"name": "my script", "tenant": ""})
-    assert response.status_code == 200
-    assert "no-store" in response["Cache-Control"]
-    shown = PLAINTEXT_RE.findall(response.content.decode())
+    assert response.status_code == 302 and response["Location"] == reverse("api_token_list")  # Post/Redirect/Get
+    shown_page = owner_client.get(response["Location"])
+    assert "no-store" in shown_page["Cache-Control"]
+    shown = set(PLAINTEXT_RE.findall(shown_page.content.decode()))
     assert len(shown) == 1
+    plaintext = shown.pop()
     token = ApiToken.objects.get(user=owner)
-    assert token.name == "my script" and token.secret_hash != shown[0]
-    assert ApiClient(shown[0]).get(f"/api/sessions/{chat_session.pk}").status_code == 200
-    again = owner_client.get(reverse("api_token_list")).content.decode()
+    assert token.name == "my script" and token.secret_hash != plaintext
+    assert f'data-copy="{plaintext}"' in shown_page.content.decode()  # the Copy button
+    assert ApiClient(plaintext).get(f"/api/sessions/{chat_session.pk}").status_code == 200
+    again = owner_client.get(reverse("api_token_list")).content.decode()  # a reload
     assert not PLAINTEXT_RE.search(again)  # listed by prefix only from now on
     assert token.display_prefix in again
+    assert ApiToken.objects.filter(user=owner).count() == 1  # the reload created nothing
+    assert "chatmemory_new_token" not in owner_client.session
+
+
+def test_the_new_token_is_not_shown_after_two_minutes(owner_client, owner, monkeypatch):
+    import time
+
+    owner_client.post(reverse("api_token_list"), {"name": "late"})
+    later = time.time() + 121
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert not PLAINTEXT_RE.search(owner_client.get(reverse("api_token_list")).content.decode())
 
 
 def test_invalid_form_creates_nothing(owner_client):

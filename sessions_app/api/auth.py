@@ -12,6 +12,7 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
@@ -97,7 +98,8 @@ API_AUTH = [BearerTokenAuth(), SessionCookieAuth()]
 
 def docs_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """The OpenAPI document and the docs page need a logged-in browser or a valid token too
-    (login is required everywhere but ``/health``); anonymous callers get the API's 401 body."""
+    (login is required everywhere but ``/health``). Anonymous: the docs page (HTML, for people)
+    redirects to the login page and back; the OpenAPI document answers the API's 401 body."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -106,6 +108,8 @@ def docs_login_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
             header = request.headers.get("Authorization", "")
             scheme, _, plaintext = header.partition(" ")
             if scheme.lower() != "bearer" or api_token_authenticate(plaintext=plaintext.strip()) is None:
+                if not request.path.endswith(".json"):
+                    return redirect_to_login(request.get_full_path())
                 response = JsonResponse(
                     {"error": "unauthorized",
                      "detail": "log in, or send a personal API token as 'Authorization: Bearer <token>'"},

@@ -1,9 +1,13 @@
 """The "API tokens" page: create a personal token (its plaintext shown once), list, revoke.
 
-The plaintext is rendered in the response to the creating POST only (no redirect, no flash
-message: neither the session nor a cookie ever holds it) with ``Cache-Control: no-store``.
+Post/Redirect/Get: the creating POST redirects, so a reload never creates a second token. The
+plaintext crosses that redirect in the server-side session (``SESSION_ENGINE``: the database,
+never a cookie) under ``NEW_TOKEN_KEY`` for at most ``NEW_TOKEN_SECONDS``, and the next GET takes
+it out (shown once, with a Copy button, ``Cache-Control: no-store``); only its hash is kept.
 """
 from __future__ import annotations
+
+import time
 
 from django import forms
 from django.contrib import messages
@@ -26,29 +30,44 @@ class ApiTokenForm(forms.Form):
     )
 
 
+NEW_TOKEN_KEY = "chatmemory_new_token"
+NEW_TOKEN_SECONDS = 120
+
+
+def _take_new_token(request: AuthenticatedHttpRequest) -> tuple[ApiToken, str] | None:
+    """The token created just before the redirect (once; ``None`` afterwards, or when too old)."""
+    held = request.session.pop(NEW_TOKEN_KEY, None)
+    if not isinstance(held, dict) or time.time() - float(held.get("at", 0)) > NEW_TOKEN_SECONDS:
+        return None
+    token = ApiToken.objects.owned_by(request.user).live().filter(pk=held.get("id")).first()
+    return (token, str(held["plaintext"])) if token is not None else None
+
+
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def api_token_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """GET: the user's live tokens and the create form. POST: create one and show it once."""
+    """GET: the user's live tokens, the create form, and a token just created (once). POST: create one,
+    then redirect here (an invalid form is shown again with a 400)."""
     form = ApiTokenForm(request.POST or None)
-    created: tuple[ApiToken, str] | None = None
     if request.method == "POST" and form.is_valid():
         try:
-            created = token_services.api_token_create(
+            token, plaintext = token_services.api_token_create(
                 user=request.user, name=form.cleaned_data["name"], tenant=form.cleaned_data["tenant"]
             )
         except InvalidInput as exc:
             form.add_error(None, exc.detail)
         else:
-            form = ApiTokenForm()
+            request.session[NEW_TOKEN_KEY] = {"id": token.pk, "plaintext": plaintext, "at": time.time()}
+            return redirect("api_token_list")
+    created = _take_new_token(request) if request.method == "GET" else None
     tokens = ApiToken.objects.owned_by(request.user).live().order_by("-created_at")
-    status = 400 if request.method == "POST" and created is None else 200
     return render(
         request,
         "tokens/api_token_list.html",
-        {"tokens": tokens, "form": form, "created": created, "session": None},
-        status=status,
+        {"tokens": tokens, "form": form if request.method == "POST" else ApiTokenForm(), "created": created,
+         "session": None},
+        status=400 if request.method == "POST" else 200,
     )
 
 
