@@ -25,3 +25,23 @@ urlpatterns = [
     path("settings/tokens/", views.api_token_list, name="api_token_list"),
     path("settings/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]
+
+# Find, organize, share, your data (issue 13).
+urlpatterns += [
+    path("search/", views.search_page, name="search"),
+    path("c/<uuid:session_id>/archive/", views.conversation_archive, name="conversation_archive"),
+    path("c/<uuid:session_id>/unarchive/", views.conversation_unarchive, name="conversation_unarchive"),
+    path("c/<uuid:session_id>/pin/", views.conversation_pin, name="conversation_pin"),
+    path("c/<uuid:session_id>/move/", views.conversation_move, name="conversation_move"),
+    path("c/<uuid:session_id>/export/", views.conversation_export, name="conversation_export"),
+    path("c/<uuid:session_id>/share/", views.conversation_share, name="conversation_share"),
+    path("c/<uuid:session_id>/share/stop/", views.conversation_unshare, name="conversation_unshare"),
+    path("folders/", views.folder_list, name="folder_list"),
+    path("settings/shares/", views.share_list, name="share_list"),
+    path("settings/shares/<int:link_id>/revoke/", views.share_revoke, name="share_revoke"),
+    path("settings/data/", views.data_settings, name="data_settings"),
+    path("settings/data/export/", views.data_export, name="data_export"),
+    path("settings/data/import/", views.data_import, name="data_import"),
+    path("settings/data/delete-conversations/", views.data_delete_conversations, name="data_delete_conversations"),
+    path("settings/data/delete-account/", views.data_delete_account, name="data_delete_account"),
+]

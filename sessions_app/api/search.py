@@ -7,8 +7,8 @@ from ninja import Query, Router
 
 from ..db.replicas import run_lag_tolerant
 from ..search import SearchFilters, conversations_search
+from ..search.cursors import decode_search_cursor, encode_search_cursor
 from .auth import ApiRequest, caller_tenant
-from .pagination import decode_search_cursor, encode_search_cursor
 from .schemas.common import ErrorOut
 from .schemas.search import SearchPageOut, SearchQueryIn
 

@@ -9,10 +9,12 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from ...conversations import selectors
+from ...conversations.folders import folders_for_user
 
 register = template.Library()
 
 SIDEBAR_CONVERSATIONS = 30
+SIDEBAR_PINNED = 10
 
 
 @register.inclusion_tag("chat/_sidebar.html", takes_context=True)
@@ -29,6 +31,10 @@ def conversation_sidebar(context: template.Context, current: Any = None) -> dict
         "user": request.user,
         "csrf_token": context.get("csrf_token"),
         "sidebar_sessions": sessions[:SIDEBAR_CONVERSATIONS],
+        "sidebar_pinned": list(
+            selectors.session_list_for_user(user=request.user).filter(pinned_at__isnull=False)
+            .order_by("-pinned_at").only("id", "title", "status", "last_active_at", "message_count")[:SIDEBAR_PINNED]
+        ),
         "sidebar_more": len(sessions) > SIDEBAR_CONVERSATIONS,
         "current_id": getattr(current, "pk", None),
     }
@@ -42,3 +48,12 @@ def ago(value: datetime | None) -> str:
     if (timezone.now() - value).total_seconds() < 60:
         return "just now"
     return f"{timesince(value, depth=1)} ago"
+
+
+@register.simple_tag(takes_context=True)
+def user_folders(context: template.Context) -> list[Any]:
+    """The signed-in user's folders by name (for the conversation menu's "Move to folder")."""
+    user = getattr(context.get("request"), "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    return list(folders_for_user(user=user).only("id", "name"))

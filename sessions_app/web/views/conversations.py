@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ...conversations import selectors
 from ...conversations.branches import branch_versions
+from ...conversations.folders import folders_for_user
 from ...conversations.live import turn_pending
 from ...conversations.llm import model_label
 from ...conversations.sessions import session_delete, session_rename
@@ -53,10 +55,23 @@ def chat_home(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def conversation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """All the user's conversations, most recently active first, ``CONVERSATIONS_PER_PAGE`` a page."""
-    paginator = Paginator(selectors.session_list_for_user(user=request.user), CONVERSATIONS_PER_PAGE)
+    """All the user's conversations, most recently active first, ``CONVERSATIONS_PER_PAGE`` a page;
+    ``?pinned=1``, ``?archived=1`` or ``?folder=<id>`` (one of the user's folders) narrow the list."""
+    sessions = selectors.session_list_for_user(user=request.user)
+    folders = list(folders_for_user(user=request.user))
+    current = {"pinned": request.GET.get("pinned") == "1", "archived": request.GET.get("archived") == "1",
+               "folder": next((f for f in folders if str(f.pk) == request.GET.get("folder")), None)}
+    if current["pinned"]:
+        sessions = sessions.filter(pinned_at__isnull=False)
+    if current["archived"]:
+        sessions = sessions.filter(status=ChatSession.Status.ARCHIVED)
+    if current["folder"] is not None:
+        sessions = sessions.filter(folder=current["folder"])
+    paginator = Paginator(sessions, CONVERSATIONS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
-    return render(request, "chat/conversation_list.html", {"page": page})
+    filters = urlencode({k: v for k, v in request.GET.items() if k in ("pinned", "archived", "folder")})
+    return render(request, "chat/conversation_list.html", {"page": page, "folders": folders, "current": current,
+                                                           "filters": filters})
 
 
 def _seq_param(raw: str | None, name: str, *, minimum: int) -> int | None:

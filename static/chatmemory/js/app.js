@@ -8,8 +8,10 @@
  *   menus.js    <details class="menu"> behaviour       edit.js   edit a message in place (→ branch)
  *   sidebar.js  live conversation list                 composer.js, messages.js, markdown.js, scroll.js
  *   net.js      requests + failures in plain words     clipboard.js, time.js
+ *   find.js     copy buttons, confirmations, import progress (find, organize, share, your data)
  */
 import { initDrawer } from "./drawer.js";
+import { initFind } from "./find.js";
 import { initMenus } from "./menus.js";
 import { initThemeToggle } from "./theme.js";
 import { localizeTimes } from "./time.js";
@@ -36,3 +38,4 @@ initDrawer();
 initMenus();
 localizeTimes(document.getElementById("sidebar") || document);
 initOfflineBanner();
+initFind();
