@@ -22,7 +22,7 @@ from ..checkpoint.selectors import thread_timeline
 from ..checkpoint.services import thread_copy, thread_fork, thread_prune, threads_delete
 from ..exceptions import InvalidInput
 from ..models import ChatSession, CheckpointThread
-from .pagination import EstimatedCountPaginator
+from .pagination import ScaledChangeListMixin
 from .readonly_mixin import ReadOnlyAdminMixin
 
 TIMELINE_PAGE = 50
@@ -56,7 +56,7 @@ def timeline_url(thread_id: str, checkpoint_ns: str = "", before: str | None = N
 
 
 @admin.register(CheckpointThread)
-class CheckpointThreadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CheckpointThreadAdmin(ScaledChangeListMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """One row per thread namespace (``CheckpointThread``, the summary table the saver maintains:
     a page is an index scan of it, never an aggregate over the checkpoints); read-only, changed
     only through actions (deletion too: the delete_threads action)."""
@@ -67,7 +67,6 @@ class CheckpointThreadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = (("updated_at", admin.DateFieldListFilter),)
     ordering = ("-updated_at",)
     show_full_result_count = False
-    paginator = EstimatedCountPaginator
     list_per_page = 50
     action_form = ThreadActionForm
     actions = ("copy_threads", "prune_threads", "delete_threads")

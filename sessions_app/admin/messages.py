@@ -8,11 +8,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from ..exceptions import InvalidInput
 from ..models import ChatMessage
 from ..search.lookups import matching_message_ids
-from .pagination import EstimatedCountPaginator
+from .pagination import ScaledChangeListMixin
 from .replica_mixin import ReplicaListMixin
 
 SESSION_PARAM = "session__id__exact"
@@ -32,8 +34,9 @@ class MessageTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(ChatMessage)
-class ChatMessageAdmin(ReplicaListMixin, admin.ModelAdmin):
-    list_display = ("seq", "session", "type", "short_text", "created_at")
+class ChatMessageAdmin(ReplicaListMixin, ScaledChangeListMixin, admin.ModelAdmin):
+    list_display = ("seq", "conversation", "type", "short_text", "created_at")
+    list_display_links = ("seq",)
     list_select_related = ("session",)
     list_filter = (MessageTypeFilter,)
     search_fields = ("session__id",)  # see get_search_results
@@ -45,7 +48,6 @@ class ChatMessageAdmin(ReplicaListMixin, admin.ModelAdmin):
     raw_id_fields = ("session",)
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    paginator = EstimatedCountPaginator
     actions = None
     fields = ("session", "seq", "type", "created_at", "content_text", "message")
     readonly_fields = fields
@@ -67,6 +69,19 @@ class ChatMessageAdmin(ReplicaListMixin, admin.ModelAdmin):
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         return lookup == SESSION_PARAM or super().lookup_allowed(lookup, value, request)
+
+    class Media:
+        css = {"all": ("chatmemory/admin.css",)}
+
+    @admin.display(description="conversation", ordering="session_id")
+    def conversation(self, message: ChatMessage) -> str:
+        """A short title and id linking to the conversation (a long title no longer pushes the
+        text and date columns off the page)."""
+        session = message.session
+        title = session.display_title
+        url = reverse("admin:sessions_app_chatsession_change", args=[session.pk])
+        return format_html('<a href="{}" title="{}">{}</a><br><span class="quiet">{}</span>', url, title,
+                           title if len(title) <= 48 else title[:47] + "…", str(session.pk)[:8])
 
     @admin.display(description="text")
     def short_text(self, message: ChatMessage) -> str:

@@ -1,8 +1,8 @@
 """Staff admin for conversations, built for 100,000 conversations and a million messages.
 
 * Changelist: owner joined in the same query (``list_select_related``), no full ``COUNT(*)``
-  (``show_full_result_count = False`` + ``EstimatedCountPaginator``), facets off, filters whose
-  choices come from indexes, search on title, owner username and message text — the latter as
+  (``show_full_result_count = False`` + ``ScaledChangeListMixin``: counted from the page shown),
+  facets off, filters whose choices come from indexes, search on title, owner username and message text — the latter as
   an ``IN`` subquery (a semi-join), so a conversation matching in many messages is still one row
   and no ``DISTINCT`` is needed. A UUID searched for is looked up by primary key.
 * Conversation page: the latest ``MESSAGE_INLINE_LIMIT`` messages inline, read-only, in ``seq``
@@ -34,7 +34,7 @@ from ..models import ChatMessage, ChatSession
 from ..search.lookups import matching_session_ids
 from ..transfer.services import session_export_chunks, sessions_export_chunks
 from .cache_mixin import CachedSessionAdminMixin
-from .pagination import EstimatedCountPaginator
+from .pagination import ScaledChangeListMixin
 from .readonly_mixin import ReadOnlyAdminMixin
 from .replica_mixin import ReplicaListMixin
 
@@ -98,7 +98,7 @@ class ChatMessageInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(ChatSession)
-class ChatSessionAdmin(ReplicaListMixin, CachedSessionAdminMixin, admin.ModelAdmin):
+class ChatSessionAdmin(ReplicaListMixin, ScaledChangeListMixin, CachedSessionAdminMixin, admin.ModelAdmin):
     list_display = ("display_title", "owner", "tenant", "status", "message_count", "created_at", "last_active_at")
     list_select_related = ("owner",)
     list_filter = ("status", TenantFilter, "created_at", "last_active_at")
@@ -109,7 +109,6 @@ class ChatSessionAdmin(ReplicaListMixin, CachedSessionAdminMixin, admin.ModelAdm
     raw_id_fields = ("owner",)
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    paginator = EstimatedCountPaginator
     list_per_page = 50
     inlines = (ChatMessageInline,)
     actions = ("archive", "unarchive", "export_json", "export_session_document", "delete_selected")

@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from ..governance.store import store_items_delete
 from ..models import StoreItem
 from ..store import fts
-from .pagination import EstimatedCountPaginator
+from .pagination import ScaledChangeListMixin
 
 
 class OwnedFilter(admin.SimpleListFilter):
@@ -39,14 +39,13 @@ class OwnedFilter(admin.SimpleListFilter):
 
 
 @admin.register(StoreItem)
-class StoreItemAdmin(admin.ModelAdmin):
+class StoreItemAdmin(ScaledChangeListMixin, admin.ModelAdmin):
     list_display = ("prefix", "key", "owner_id", "tenant", "updated_at", "expires_at", "value_preview")
     list_filter = (OwnedFilter, "tenant", ("updated_at", admin.DateFieldListFilter))
     search_fields = ("prefix", "=key")
     search_help_text = "A namespace (users.7.memories) or its start, =key, or words of the item's text."
     date_hierarchy = "updated_at"
     show_full_result_count = False
-    paginator = EstimatedCountPaginator
     list_per_page = 100
     ordering = ("-updated_at",)
     fields = ("prefix", "key", "owner_id", "tenant", "session_id", "created_at", "updated_at", "expires_at",

@@ -28,3 +28,9 @@ def percent(value: float | None) -> str:
 def megabytes(value: int | None) -> str:
     """Bytes → ``"12.3 MB"`` (10⁶ bytes)."""
     return "n/a" if value is None else f"{value / 1_000_000:.1f} MB"
+
+
+@register.filter
+def thousands(value: int | None) -> str:
+    """``117546`` → ``"117,546"`` (``None`` → ``"n/a"``)."""
+    return "n/a" if value is None else f"{int(value):,}"

@@ -39,7 +39,7 @@ def _take_new_token(request: AuthenticatedHttpRequest) -> tuple[ApiToken, str] |
     held = request.session.pop(NEW_TOKEN_KEY, None)
     if not isinstance(held, dict) or time.time() - float(held.get("at", 0)) > NEW_TOKEN_SECONDS:
         return None
-    token = ApiToken.objects.owned_by(request.user).live().filter(pk=held.get("id")).first()
+    token = ApiToken.objects.owned_by(request.user).live().filter(pk=int(held.get("id") or 0)).first()
     return (token, str(held["plaintext"])) if token is not None else None
 
 
