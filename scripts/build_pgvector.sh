@@ -11,7 +11,8 @@ sharedir="/usr/share/postgresql/$major/extension"
 if [ -f "$sharedir/vector--$VERSION.sql" ]; then
   echo "pgvector $VERSION is installed for PostgreSQL $major"; exit 0
 fi
-if [ ! -f "/usr/lib/postgresql/$major/lib/pgxs/src/makefiles/pgxs.mk" ]; then
+# pgxs.mk alone can be there without the server headers (seen on a fresh machine): test for both.
+if [ ! -f "/usr/lib/postgresql/$major/lib/pgxs/src/makefiles/pgxs.mk" ] || [ ! -f "/usr/include/postgresql/$major/server/postgres.h" ]; then
   apt-get update -qq && apt-get install -y -qq "postgresql-server-dev-$major" >/dev/null
 fi
 build="$(mktemp -d)"

@@ -251,6 +251,17 @@ def test_expired_items_are_never_returned(store: DjangoStore) -> None:
     assert sweep_expired() == 2 and StoreItem.objects.count() == 1
 
 
+def test_omit_expired_off_shows_expired_rows_until_swept_and_never_revives_them() -> None:
+    store = DjangoStore(ttl={"default_ttl": 5, "refresh_on_read": True, "omit_expired": False})
+    store.put(("t",), "old", {"text": "tea"})
+    _backdate(("t",), "old")
+    assert store.get(("t",), "old").value == {"text": "tea"}  # upstream PostgresStore's default behaviour
+    assert [i.key for i in store.search(("t",))] == ["old"]
+    assert store.list_namespaces() == [("t",)]
+    assert StoreItem.objects.get(key="old").expires_at < timezone.now()  # refresh_on_read revived nothing
+    assert sweep_expired() == 1 and store.get(("t",), "old") is None
+
+
 def test_default_ttl_and_refresh_on_read() -> None:
     store = DjangoStore(ttl={"default_ttl": 10, "refresh_on_read": True})
     store.put(("t",), "k", {"v": 1})

@@ -8,8 +8,8 @@ models, so the terms mean what LangGraph says they mean:
 * ``value`` — the item's JSON object; ``search_text`` — the text full-text search sees (the
   index config's ``fields`` of the value, or the whole value as JSON), kept by every put.
 * ``expires_at`` / ``ttl_minutes`` — TTL: a read with ``refresh_ttl`` moves ``expires_at`` to
-  now + ``ttl_minutes``. Expired rows are never returned, whether the sweeper deleted them yet
-  or not.
+  now + ``ttl_minutes``. Expired rows are not returned (unless the store's ``omit_expired`` is
+  off), whether the sweeper deleted them yet or not.
 * ``owner_id`` / ``tenant`` — who the item belongs to, derived from the namespace by the
   convention of ``sessions_app.store.namespaces`` (``("users", "<user pk>", …)``,
   ``("tenants", "<tenant>", "users", "<user pk>", …)``); ``NULL`` for application namespaces.

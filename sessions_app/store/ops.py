@@ -45,22 +45,30 @@ def _note_refresh(refresh: Refresh, row: dict[str, Any]) -> None:
 
 
 def apply_refresh(refresh: Refresh, now: datetime) -> None:
-    """Move ``expires_at`` of the items read with ``refresh_ttl`` (live rows only)."""
+    """Move ``expires_at`` of the items read with ``refresh_ttl`` (live rows only: an expired row
+    read with ``omit_expired`` off is shown, never revived)."""
     for ttl, ids in refresh.items():
-        StoreItem.objects.filter(pk__in=ids).update(expires_at=now + timedelta(minutes=ttl))
+        StoreItem.objects.live(now).filter(pk__in=ids).update(expires_at=now + timedelta(minutes=ttl))
+
+
+def readable(now: datetime, omit_expired: bool) -> QuerySet[StoreItem]:
+    """The rows reads see: live ones with ``omit_expired`` (DjangoStore's default), every row until
+    the sweeper deletes it without (``TTLConfig(omit_expired=False)``, upstream's default)."""
+    return StoreItem.objects.live(now) if omit_expired else StoreItem.objects.all()
 
 
 # ----- get ----------------------------------------------------------------------------------------
 
 
-def get_many(ops: Sequence[tuple[int, GetOp]], results: list[Any], now: datetime, refresh: Refresh) -> None:
+def get_many(ops: Sequence[tuple[int, GetOp]], results: list[Any], now: datetime, refresh: Refresh, *,
+             omit_expired: bool = True) -> None:
     by_ns: dict[str, set[str]] = defaultdict(set)
     for _, op in ops:
         by_ns[namespaces.to_text(op.namespace)].add(op.key)
     where = Q()
     for prefix, keys in by_ns.items():
         where |= Q(prefix=prefix, key__in=keys)
-    rows = {(r["prefix"], r["key"]): r for r in StoreItem.objects.live(now).filter(where).values(*FIELDS)}
+    rows = {(r["prefix"], r["key"]): r for r in readable(now, omit_expired).filter(where).values(*FIELDS)}
     for idx, op in ops:
         row = rows.get((namespaces.to_text(op.namespace), op.key))
         results[idx] = _item(row) if row else None
@@ -81,9 +89,9 @@ def _in_namespace(prefix: tuple[str, ...]) -> Q:
     return Q(prefix=text) | Q(prefix__gte=text + ".", prefix__lt=text + "/")
 
 
-def candidates(op: SearchOp, now: datetime) -> QuerySet[StoreItem]:
-    """The live items of ``op``'s namespace that pass its filter (unordered)."""
-    qs: QuerySet[StoreItem] = StoreItem.objects.live(now).filter(_in_namespace(op.namespace_prefix))
+def candidates(op: SearchOp, now: datetime, *, omit_expired: bool = True) -> QuerySet[StoreItem]:
+    """The readable items of ``op``'s namespace that pass its filter (unordered)."""
+    qs: QuerySet[StoreItem] = readable(now, omit_expired).filter(_in_namespace(op.namespace_prefix))
     clauses, params = filters.filter_sql(op.filter, connection.vendor, column=f'"{ITEM}"."value"')
     if clauses:
         qs = qs.extra(where=clauses, params=params)
@@ -91,8 +99,8 @@ def candidates(op: SearchOp, now: datetime) -> QuerySet[StoreItem]:
 
 
 def search(op: SearchOp, now: datetime, index: StoreIndex | None, query_vector: Sequence[float] | None,
-           refresh: Refresh) -> list[SearchItem]:
-    qs = candidates(op, now)
+           refresh: Refresh, *, omit_expired: bool = True) -> list[SearchItem]:
+    qs = candidates(op, now, omit_expired=omit_expired)
     ranked: list[tuple[dict[str, Any], float | None]]
     if op.query and index is not None and query_vector is not None:
         ranked = _rank_vectors(qs, op, index, query_vector)
@@ -164,8 +172,8 @@ def _rank_vectors(qs: QuerySet[StoreItem], op: SearchOp, index: StoreIndex,
 # ----- list namespaces ----------------------------------------------------------------------------
 
 
-def list_namespaces(op: ListNamespacesOp, now: datetime) -> list[tuple[str, ...]]:
-    qs = StoreItem.objects.live(now)
+def list_namespaces(op: ListNamespacesOp, now: datetime, *, omit_expired: bool = True) -> list[tuple[str, ...]]:
+    qs = readable(now, omit_expired)
     for condition in op.match_conditions or ():
         if condition.path:  # an empty path constrains nothing
             qs = qs.filter(prefix__regex=namespaces.match_pattern(tuple(condition.path), condition.match_type))

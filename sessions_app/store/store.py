@@ -57,8 +57,10 @@ class DjangoStore(BaseStore):
     items returned. Without ``query`` items come newest ``updated_at`` first, ``score=None``.
 
     ``ttl``: ``TTLConfig`` (``default_ttl`` minutes for puts without ``ttl=``, ``refresh_on_read``,
-    ``sweep_interval_minutes``). **Expired items are never returned** (get, search, list), swept or
-    not (``omit_expired`` is always on); reads with ``refresh_ttl`` extend live items only. The
+    ``sweep_interval_minutes``, ``omit_expired``). **Expired items are not returned** (get, search,
+    list), swept or not: ``omit_expired`` defaults to true here (upstream's ``PostgresStore``
+    defaults it to false); ``TTLConfig(omit_expired=False)`` asks for upstream's behaviour, expired
+    rows visible until the sweeper deletes them. Reads with ``refresh_ttl`` extend live items only. The
     sweeper is the Celery beat task ``sessions_app.sweep_store`` and the command
     ``sweep_store``; ``start_ttl_sweeper()`` (``PostgresStore``'s API) runs the same service in
     a thread for processes without beat.
@@ -111,6 +113,11 @@ class DjangoStore(BaseStore):
         await run_async(setup_pgvector)
 
     # ----- TTL (PostgresStore's names) ------------------------------------------------------------
+
+    @property
+    def omit_expired(self) -> bool:
+        """Whether reads hide expired, unswept items: ``ttl_config["omit_expired"]``, default true."""
+        return bool((self.ttl_config or {}).get("omit_expired", True))
 
     def sweep_ttl(self) -> int:
         """Delete expired items now; return how many (``sessions_app.store.ttl.sweep_expired``)."""
@@ -200,15 +207,16 @@ class DjangoStore(BaseStore):
         now = timezone.now()
         refresh: ops.Refresh = defaultdict(set)
         gets = [(i, op) for i, op in enumerate(ops_list) if isinstance(op, GetOp)]
+        omit = self.omit_expired
         with transaction.atomic():
             if gets:
-                ops.get_many(gets, results, now, refresh)
+                ops.get_many(gets, results, now, refresh, omit_expired=omit)
             for i, op in enumerate(ops_list):
                 if isinstance(op, SearchOp):
                     vector = queries.get(op.query) if op.query else None
-                    results[i] = ops.search(op, now, self.index, vector, refresh)
+                    results[i] = ops.search(op, now, self.index, vector, refresh, omit_expired=omit)
                 elif isinstance(op, ListNamespacesOp):
-                    results[i] = ops.list_namespaces(op, now)
+                    results[i] = ops.list_namespaces(op, now, omit_expired=omit)
             if refresh:
                 ops.apply_refresh(refresh, now)
             puts = _last_puts(ops_list)
