@@ -1,9 +1,10 @@
 """Two Celery beats by mistake, two workers: each periodic job still runs once per schedule period.
 
 Real processes: two ``celery beat`` (each its own schedule file) and two ``celery worker`` on a
-Redis broker of their own (a throwaway ``redis-server`` on a free loopback port), sharing the test database, with a 3-second retention schedule
-(``tests/scale/beat_settings.py``). Both beats send every run; the workers' logs say which runs
-went ahead and which found the period taken (``models.BeatLease``).
+Redis broker of their own (a throwaway ``redis-server`` on a free loopback port), sharing the test
+database, with a 3-second retention schedule (``tests/scale/beat_settings.py``). Both beats send
+every run; the workers' logs say which runs went ahead and which found the period taken
+(``models.BeatLease``).
 """
 from __future__ import annotations
 
