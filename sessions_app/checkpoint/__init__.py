@@ -2,9 +2,10 @@
 
 ``saver`` (the ``BaseCheckpointSaver``), ``rows`` (reading rows, the ``list`` query), ``writes``
 (``put`` / ``put_writes`` statements), ``sql`` (per-vendor statements), ``maintenance`` (delete /
-copy / prune), ``delta`` (``get_delta_channel_history``), ``dispatch`` (which thread and connection
-run the queries), ``selectors`` (threads of a conversation, timelines), ``services`` (fork, copy,
-prune, delete for the admin and commands), ``versions`` (channel version strings).
+copy), ``prune`` (what a pruned thread keeps), ``delta`` (``get_delta_channel_history``),
+``dispatch`` (which thread and connection run the queries), ``selectors`` (threads of a
+conversation, timelines), ``services`` (fork, copy, prune, delete for the admin and commands),
+``versions`` (channel version strings).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Deleting, copying and pruning threads (the saver's maintenance API and retention).
+"""Deleting and copying threads, and the row deletes ``prune`` is made of (the saver's maintenance API).
 
 Each function runs in one transaction on the connection ``dispatch`` chose. These are not hot
 paths: they use the ORM, in chunks, and read a thread's ``channel_versions`` to find the blobs
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -17,8 +16,6 @@ from django.db import connection, transaction
 from ..models import Checkpoint, CheckpointBlob, CheckpointThread, CheckpointWrite
 from . import sql
 
-PRUNE_STRATEGIES = ("keep_latest", "delete")
-DELTA_METADATA_KEY = "counters_since_delta_snapshot"
 _CHUNK = 500
 
 
@@ -72,11 +69,27 @@ def delete_threads(thread_ids: Sequence[str]) -> int:
     return deleted
 
 
+def delete_namespaces(thread_id: str, namespaces: Sequence[str], *, dry_run: bool = False) -> PruneResult:
+    """Delete (or, with ``dry_run``, count) every checkpoint, write and blob of these namespaces of
+    one thread (a finished subgraph call goes whole)."""
+    result = PruneResult()
+    for chunk in _chunks(sorted(namespaces)):
+        scope = {"thread_id": thread_id, "checkpoint_ns__in": chunk}
+        if dry_run:
+            result.checkpoints += Checkpoint.objects.filter(**scope).count()
+            result.writes += CheckpointWrite.objects.filter(**scope).count()
+            continue
+        result.checkpoints += Checkpoint.objects.filter(**scope).delete()[0]
+        result.writes += CheckpointWrite.objects.filter(**scope).delete()[0]
+        result.blobs += CheckpointBlob.objects.filter(**scope).delete()[0]
+    return result
+
+
 def _versions(channel_versions: Any) -> set[tuple[str, str]]:
     return {(str(ch), str(ver)) for ch, ver in (channel_versions or {}).items()}
 
 
-def _delete_checkpoints(thread_id: str, ns: str, deleted: Sequence[Any], kept: Iterable[Any]) -> PruneResult:
+def delete_checkpoints(thread_id: str, ns: str, deleted: Sequence[Any], kept: Iterable[Any]) -> PruneResult:
     """Delete ``deleted`` rows (pk, checkpoint_id, channel_versions) of one thread/namespace with
     their writes and the blobs none of the ``kept`` rows references."""
     result = PruneResult()
@@ -127,7 +140,7 @@ def delete_for_runs(run_ids: Sequence[str]) -> int:
             )
             if row[0] not in doomed_pks
         ]
-        total += _delete_checkpoints(thread_id, ns, rows, kept).checkpoints
+        total += delete_checkpoints(thread_id, ns, rows, kept).checkpoints
     refresh_threads(thread_id for thread_id, _ns in groups)
     return total
 
@@ -139,89 +152,3 @@ def copy_thread(source_thread_id: str, target_thread_id: str) -> None:
         for statement in sql.copy_thread():
             cur.execute(statement, [target_thread_id, source_thread_id])
     refresh_threads([target_thread_id])
-
-
-def uses_delta_channel(thread_id: str) -> bool:
-    """Whether a thread has checkpoints written by a graph with a ``DeltaChannel``."""
-    return Checkpoint.objects.filter(thread_id=thread_id, metadata__has_key=DELTA_METADATA_KEY).exists()
-
-
-def prune_thread(
-    thread_id: str, *, keep: int = 1, older_than: datetime | None = None, dry_run: bool = False
-) -> PruneResult:
-    """Keep the latest ``keep`` checkpoints of each namespace of a thread, delete the rest.
-
-    With ``older_than``, only checkpoints created before it are deleted. A kept checkpoint
-    whose parent is deleted gets ``parent_checkpoint_id = NULL``. Blobs still referenced by a
-    kept checkpoint stay. A thread using a ``DeltaChannel`` is skipped (reported in
-    ``skipped_delta_threads``): its latest state is rebuilt from older checkpoints' writes.
-    Checkpoints a run saves meanwhile are never deleted (only rows read here are); forking from a
-    checkpoint being deleted is not safe. One transaction per thread.
-    """
-    if keep < 1:
-        raise ValueError("keep must be at least 1")
-    with transaction.atomic():
-        if uses_delta_channel(thread_id):
-            return PruneResult(skipped_delta_threads=[thread_id])
-        rows = list(
-            Checkpoint.objects.filter(thread_id=thread_id)
-            .order_by("checkpoint_ns", "-checkpoint_id")
-            .values_list(
-                "pk", "checkpoint_id", "channel_versions", "checkpoint_ns", "parent_checkpoint_id", "created_at"
-            )
-        )
-        by_ns: dict[str, list[Any]] = {}
-        for row in rows:
-            by_ns.setdefault(row[3], []).append(row)
-        result = PruneResult(threads=1 if rows else 0)
-        for ns, ns_rows in by_ns.items():
-            kept = ns_rows[:keep]
-            deleted: list[Any] = []
-            for row in ns_rows[keep:]:
-                (deleted if older_than is None or row[5] < older_than else kept).append(row)
-            if not deleted:
-                continue
-            if dry_run:
-                result.checkpoints += len(deleted)
-                result.writes += CheckpointWrite.objects.filter(
-                    thread_id=thread_id, checkpoint_ns=ns, checkpoint_id__in=[r[1] for r in deleted][:_CHUNK * 20]
-                ).count()
-                continue
-            result.add(_delete_checkpoints(thread_id, ns, deleted, kept))
-            deleted_ids = {row[1] for row in deleted}
-            orphans = [row[0] for row in kept if row[4] in deleted_ids]
-            for chunk in _chunks(orphans):
-                Checkpoint.objects.filter(pk__in=chunk).update(parent_checkpoint_id=None)
-        if result.checkpoints:
-            refresh_threads([thread_id])
-        return result
-
-
-def prune(thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
-    """``BaseCheckpointSaver.prune``: ``keep_latest`` (latest per namespace) or ``delete``.
-
-    Raises ``TypeError`` for a bare string, ``ValueError`` for an unknown strategy and
-    ``NotImplementedError`` if a thread uses a ``DeltaChannel`` with ``keep_latest`` (checked
-    for the whole batch first; nothing is pruned then), as ``PostgresSaver`` does.
-    """
-    if isinstance(thread_ids, str):
-        raise TypeError("thread_ids must be a sequence of thread IDs, not a str")
-    if strategy not in PRUNE_STRATEGIES:
-        raise ValueError(f"Unknown prune strategy: {strategy!r}")
-    ids = [str(t) for t in thread_ids]
-    if not ids:
-        return
-    if strategy == "delete":
-        delete_threads(ids)
-        return
-    delta = sorted(
-        set(
-            Checkpoint.objects.filter(thread_id__in=ids, metadata__has_key=DELTA_METADATA_KEY).values_list(
-                "thread_id", flat=True
-            )
-        )
-    )
-    if delta:
-        raise NotImplementedError(f"keep_latest can't prune threads that use a DeltaChannel: {', '.join(delta)}")
-    for thread_id in ids:
-        prune_thread(thread_id, keep=1)

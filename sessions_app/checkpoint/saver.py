@@ -21,6 +21,7 @@ from langgraph.checkpoint.serde.base import SerializerProtocol
 from . import maintenance, rows, sql
 from .delta import delta_channel_history
 from .dispatch import run_async, run_sync
+from .prune import prune as prune_threads
 from .versions import next_version
 from .writes import put_checkpoint, put_pending_writes
 
@@ -172,15 +173,17 @@ class DjangoSaver(BaseCheckpointSaver[str]):
         await run_async(maintenance.copy_thread, str(source_thread_id), str(target_thread_id))
 
     def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
-        """``"keep_latest"``: keep each namespace's latest checkpoint (with its writes and blobs);
-        ``"delete"``: delete the threads. Raises ``TypeError`` for a bare string, ``ValueError``
-        for an unknown strategy, ``NotImplementedError`` for ``keep_latest`` on a thread that uses
-        a ``DeltaChannel`` (its state is rebuilt from older checkpoints; nothing is pruned)."""
-        run_sync(maintenance.prune, thread_ids, strategy=strategy)
+        """``"keep_latest"``: keep each namespace's latest checkpoint (with its writes and blobs)
+        and delete subgraph calls with the root checkpoint they started from, as ``PostgresSaver``
+        does (``checkpoint.prune``); ``"delete"``: delete the threads. Raises ``TypeError`` for a
+        bare string, ``ValueError`` for an unknown strategy, ``NotImplementedError`` for
+        ``keep_latest`` on a thread that uses a ``DeltaChannel`` (its state is rebuilt from older
+        checkpoints; nothing is pruned)."""
+        run_sync(prune_threads, thread_ids, strategy=strategy)
 
     async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
         """Async ``prune``."""
-        await run_async(maintenance.prune, thread_ids, strategy=strategy)
+        await run_async(prune_threads, thread_ids, strategy=strategy)
 
     def get_delta_channel_history(
         self, *, config: RunnableConfig, channels: Sequence[str]

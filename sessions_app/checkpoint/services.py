@@ -16,7 +16,7 @@ from django.utils import timezone
 from ..exceptions import InvalidInput
 from ..models import Checkpoint, CheckpointBlob, CheckpointWrite
 from ..observability.metrics import retention_action
-from . import maintenance
+from . import maintenance, prune
 from .maintenance import PruneResult
 
 __all__ = ["PruneResult", "checkpoints_prune", "thread_copy", "thread_fork", "thread_prune", "threads_delete"]
@@ -64,7 +64,7 @@ def checkpoints_prune(
         on_total(len(thread_ids))
     result = PruneResult()
     for thread_id in thread_ids:
-        result.add(maintenance.prune_thread(thread_id, keep=keep, older_than=cutoff, dry_run=dry_run))
+        result.add(prune.prune_thread(thread_id, keep=keep, older_than=cutoff, dry_run=dry_run))
         if progress:
             progress(1)
     if not dry_run:
@@ -75,7 +75,7 @@ def checkpoints_prune(
 def thread_prune(*, thread_id: str, keep: int) -> PruneResult:
     """Keep the latest ``keep`` checkpoints of each namespace of one thread (see ``checkpoints_prune``)."""
     _check_keep(keep)
-    return maintenance.prune_thread(str(thread_id), keep=keep)
+    return prune.prune_thread(str(thread_id), keep=keep)
 
 
 def threads_delete(*, thread_ids: list[str]) -> int:

@@ -1,0 +1,146 @@
+"""Pruning threads: the saver's ``prune`` and retention's keep-N (``services.checkpoints_prune``).
+
+What a thread keeps is what ``PostgresSaver.prune`` keeps, generalised from 1 to N:
+
+* per namespace, the latest ``keep`` checkpoints (with ``older_than``, every younger one too),
+  with their pending writes and the blobs they reference; a kept checkpoint whose parent goes is
+  left with no parent;
+* a subgraph call's namespace (``node:<task_id>``: a ``:`` in it, nested calls ``|``-joined) goes
+  whole with the root checkpoint the call started from (its head's ``metadata["parents"][""]``):
+  it stays while that root checkpoint is kept, or is not saved yet (a run saves in the
+  background, so a call can commit before its root checkpoint). A ``checkpointer=True``
+  subgraph's namespace (no ``:``) outlives each call and keeps its latest like the root.
+  Unlike ``PostgresSaver``, a call whose root checkpoint is missing but *older* than the root's
+  latest is finished too (its root checkpoint was deleted: by the per-namespace prune this
+  project had before, or ``delete_for_runs``); ``PostgresSaver`` keeps such a call for ever.
+
+One transaction per thread; only rows read in it are deleted, so what a run saves meanwhile stays.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from ..models import Checkpoint, CheckpointWrite
+from .maintenance import PruneResult, delete_checkpoints, delete_namespaces, delete_threads, refresh_threads
+
+PRUNE_STRATEGIES = ("keep_latest", "delete")
+DELTA_METADATA_KEY = "counters_since_delta_snapshot"
+
+# A row of a thread's checkpoints, as read here.
+_PK, _ID, _VERSIONS, _NS, _PARENT, _CREATED = range(6)
+
+
+def delta_threads(thread_ids: Sequence[str]) -> list[str]:
+    """The threads among these that use a ``DeltaChannel`` (sorted)."""
+    return sorted(
+        set(
+            Checkpoint.objects.filter(thread_id__in=list(thread_ids), metadata__has_key=DELTA_METADATA_KEY)
+            .values_list("thread_id", flat=True)
+        )
+    )
+
+
+def _finished_calls(by_ns: dict[str, list[Any]], kept: dict[str, list[Any]]) -> set[str]:
+    """The subgraph-call namespaces that go whole: the root checkpoint each started from is saved
+    and not kept, or missing and older than the root's latest (see the module doc)."""
+    heads = {ns_rows[0][_PK]: ns for ns, ns_rows in by_ns.items() if ":" in ns}
+    root_rows = by_ns.get("", [])
+    if not heads or not root_rows:
+        return set()
+    root_ids = {row[_ID] for row in root_rows}
+    root_kept = {row[_ID] for row in kept.get("", [])}
+    root_latest = root_rows[0][_ID]
+    calls = set()
+    for pk, metadata in Checkpoint.objects.filter(pk__in=list(heads)).values_list("pk", "metadata"):
+        root = ((metadata or {}).get("parents") or {}).get("")
+        if not root or root in root_kept:
+            continue
+        if root in root_ids or root < root_latest:
+            calls.add(heads[pk])
+    return calls
+
+
+def prune_thread(
+    thread_id: str, *, keep: int = 1, older_than: datetime | None = None, dry_run: bool = False
+) -> PruneResult:
+    """Keep the latest ``keep`` checkpoints of each namespace of a thread and what they need (the
+    module doc), delete the rest; ``dry_run`` counts checkpoints and writes instead.
+
+    A thread using a ``DeltaChannel`` is skipped (reported in ``skipped_delta_threads``): its
+    latest state is rebuilt from older checkpoints' writes. Forking from a checkpoint being
+    deleted is not safe. Raises ``ValueError`` for ``keep`` < 1.
+    """
+    if keep < 1:
+        raise ValueError("keep must be at least 1")
+    with transaction.atomic():
+        if delta_threads([thread_id]):
+            return PruneResult(skipped_delta_threads=[thread_id])
+        rows: list[Any] = list(
+            Checkpoint.objects.filter(thread_id=thread_id)
+            .order_by("checkpoint_ns", "-checkpoint_id")
+            .values_list(
+                "pk", "checkpoint_id", "channel_versions", "checkpoint_ns", "parent_checkpoint_id", "created_at"
+            )
+        )
+        by_ns: dict[str, list[Any]] = {}
+        for row in rows:
+            by_ns.setdefault(row[_NS], []).append(row)
+        kept = {
+            ns: ns_rows[:keep] + [r for r in ns_rows[keep:] if older_than is not None and r[_CREATED] >= older_than]
+            for ns, ns_rows in by_ns.items()
+        }
+        calls = _finished_calls(by_ns, kept)
+        result = PruneResult(threads=1 if rows else 0)
+        if calls:
+            result.add(delete_namespaces(thread_id, sorted(calls), dry_run=dry_run))
+        for ns, ns_rows in by_ns.items():
+            if ns in calls:
+                continue
+            kept_ids = {row[_ID] for row in kept[ns]}
+            deleted = [row for row in ns_rows if row[_ID] not in kept_ids]
+            if not deleted:
+                continue
+            if dry_run:
+                result.checkpoints += len(deleted)
+                result.writes += CheckpointWrite.objects.filter(
+                    thread_id=thread_id, checkpoint_ns=ns, checkpoint_id__in=[r[_ID] for r in deleted][:10_000]
+                ).count()
+                continue
+            result.add(delete_checkpoints(thread_id, ns, deleted, kept[ns]))
+            deleted_ids = {row[_ID] for row in deleted}
+            orphans = [row[_PK] for row in kept[ns] if row[_PARENT] in deleted_ids]
+            if orphans:
+                Checkpoint.objects.filter(pk__in=orphans).update(parent_checkpoint_id=None)
+        if result.checkpoints and not dry_run:
+            refresh_threads([thread_id])
+        return result
+
+
+def prune(thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+    """``BaseCheckpointSaver.prune``: ``keep_latest`` (``prune_thread`` with ``keep=1``, one
+    transaction per thread) or ``delete`` (the threads, in one transaction).
+
+    Raises ``TypeError`` for a bare string, ``ValueError`` for an unknown strategy and
+    ``NotImplementedError`` if a thread uses a ``DeltaChannel`` with ``keep_latest`` (checked
+    for the whole batch first, when nothing is pruned then; a thread that starts using one before
+    its turn is refused then, after the threads before it), as ``PostgresSaver`` does.
+    """
+    if isinstance(thread_ids, str):
+        raise TypeError("thread_ids must be a sequence of thread IDs, not a str")
+    if strategy not in PRUNE_STRATEGIES:
+        raise ValueError(f"Unknown prune strategy: {strategy!r}")
+    ids = [str(t) for t in thread_ids]
+    if not ids:
+        return
+    if strategy == "delete":
+        delete_threads(ids)
+        return
+    refused = delta_threads(ids)
+    for thread_id in ids:
+        if refused or prune_thread(thread_id, keep=1).skipped_delta_threads:
+            delta = ", ".join(refused or [thread_id])
+            raise NotImplementedError(f"keep_latest can't prune threads that use a DeltaChannel: {delta}")
