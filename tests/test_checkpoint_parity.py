@@ -1,5 +1,6 @@
-"""``DjangoSaver`` beside LangGraph's ``PostgresSaver`` on the same data: what ``prune`` keeps of a
-thread with subgraph calls, and what retention (``prune_checkpoints``) keeps of it.
+"""``DjangoSaver`` beside LangGraph's ``PostgresSaver`` on the same data: what ``prune`` and
+retention (``prune_checkpoints``) keep of a thread with subgraph calls, and reading checkpoints
+written before checkpoint format v4 (their pending sends are their parent's TASKS writes).
 
 On PostgreSQL every test also runs ``PostgresSaver`` (langgraph-checkpoint-postgres, its own
 tables in the test database, through its own psycopg connection) and compares; on the embedded
@@ -7,6 +8,7 @@ default ``DjangoSaver`` runs alone against the same expected values.
 """
 from __future__ import annotations
 
+import asyncio
 import io
 import uuid
 from collections.abc import Iterator
@@ -15,6 +17,9 @@ from typing import Any, TypedDict
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from langgraph.checkpoint.base import CheckpointTuple, empty_checkpoint
+from langgraph.checkpoint.base.id import uuid6
+from langgraph.checkpoint.serde.types import TASKS
 from langgraph.graph import END, START, StateGraph
 
 from sessions_app.checkpoint import DjangoSaver
@@ -142,3 +147,108 @@ def test_prune_deletes_calls_whose_root_checkpoint_is_already_gone(saver: Django
     Checkpoint.objects.filter(thread_id=thread_id, checkpoint_ns="").exclude(checkpoint_id=head).delete()
     saver.prune([thread_id])
     assert rows(saver, thread_id)["checkpoints"] == [("", head)]
+
+
+# ----- checkpoints written before checkpoint format v4 (pending sends in the parent's writes) -----
+
+
+def put(
+    saver: Any, thread_id: str, parent: dict[str, Any] | None, values: dict[str, Any], versions: dict[str, str],
+    *, v: int = 4, checkpoint_id: str | None = None, metadata: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``saver.put`` of a checkpoint in the shape LangGraph wrote at format ``v``, as
+    PostgresSaver's prune tests build them."""
+    config: dict[str, Any] = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+    if parent is not None:
+        config["configurable"]["checkpoint_id"] = parent["configurable"]["checkpoint_id"]
+    checkpoint = empty_checkpoint()
+    checkpoint.update(v=v, id=checkpoint_id or str(uuid6()), ts="2024-06-01T12:00:00+00:00", channel_values=values,
+                      channel_versions=versions)
+    step = -1 if parent is None else 0
+    return saver.put(config, checkpoint, {"source": "loop", "step": step, "parents": {}, **(metadata or {})},
+                     {k: versions[k] for k in values})
+
+
+def pre_v4_thread(saver: Any, thread_id: str, ids: list[str], *, v: int) -> list[dict[str, Any]]:
+    """first → second → head, each at format ``v``; ``first`` and ``second`` hold TASKS writes (the
+    sends their child has to run), ``second``'s from two tasks."""
+    first = put(saver, thread_id, None, {"a": [1]}, {"a": "1"}, v=v, checkpoint_id=ids[0])
+    saver.put_writes(first, [(TASKS, "send-1")], "task-a")
+    second = put(saver, thread_id, first, {}, {"a": "1", "b": "2"}, v=v, checkpoint_id=ids[1])
+    head = put(saver, thread_id, second, {"a": [1, 2]}, {"a": "3", "b": "2"}, v=v, checkpoint_id=ids[2])
+    saver.put_writes(second, [(TASKS, "send-3")], "task-b")
+    saver.put_writes(second, [(TASKS, "send-2"), ("a", "not a send")], "task-a")
+    return [first, second, head]
+
+
+async def _alist(saver: DjangoSaver, config: dict[str, Any]) -> list[CheckpointTuple]:
+    return [tup async for tup in saver.alist(config)]
+
+
+@pytest.mark.parametrize("v", [1, 2, 3])
+def test_pre_v4_checkpoints_read_their_pending_sends_from_the_parent(upstream: Any, v: int) -> None:
+    thread_id, ids = str(uuid.uuid4()), [str(uuid6()) for _ in range(3)]
+    seen: dict[str, Any] = {}
+    for saver in savers(upstream):
+        first, second, head = pre_v4_thread(saver, thread_id, ids, v=v)
+        loaded = saver.get_tuple(head)
+        assert loaded.checkpoint["channel_values"][TASKS] == ["send-2", "send-3"]
+        assert loaded.checkpoint["channel_versions"][TASKS] == "3"  # the highest version there is
+        listed = list(saver.list({"configurable": {"thread_id": thread_id}}))
+        assert [t.checkpoint["channel_values"].get(TASKS) for t in listed] == [["send-2", "send-3"], ["send-1"], None]
+        assert listed[0] == loaded
+        if isinstance(saver, DjangoSaver):
+            assert asyncio.run(saver.aget_tuple(head)) == loaded
+            assert asyncio.run(_alist(saver, {"configurable": {"thread_id": thread_id}})) == listed
+        seen[type(saver).__name__] = listed
+    if upstream is not None:
+        assert seen["DjangoSaver"] == seen["PostgresSaver"]
+
+
+def test_a_pre_v4_checkpoint_without_versions_gets_a_new_tasks_version(upstream: Any) -> None:
+    for saver in savers(upstream):
+        thread_id = str(uuid.uuid4())
+        first = put(saver, thread_id, None, {}, {}, v=1)
+        saver.put_writes(first, [(TASKS, "send-1")], "task-a")
+        head = put(saver, thread_id, first, {}, {}, v=1)
+        loaded = saver.get_tuple(head)
+        assert loaded.checkpoint["channel_values"] == {TASKS: ["send-1"]}
+        assert list(loaded.checkpoint["channel_versions"]) == [TASKS]
+
+
+def test_v4_checkpoints_do_not_read_their_parents_writes(upstream: Any) -> None:
+    for saver in savers(upstream):
+        thread_id = str(uuid.uuid4())
+        *_, head = pre_v4_thread(saver, thread_id, [str(uuid6()) for _ in range(3)], v=4)
+        assert TASKS not in saver.get_tuple(head).checkpoint["channel_values"]
+        saver.prune([thread_id])
+        assert rows(saver, thread_id)["checkpoints"] == [("", head["configurable"]["checkpoint_id"])]
+
+
+@pytest.mark.parametrize("v", [1, 3])
+def test_keep_latest_keeps_the_parent_holding_a_pre_v4_heads_sends(upstream: Any, v: int) -> None:
+    thread_id, ids = str(uuid.uuid4()), [str(uuid6()) for _ in range(3)]
+    kept = {}
+    for saver in savers(upstream):
+        first, second, head = pre_v4_thread(saver, thread_id, ids, v=v)
+        saver.prune([thread_id])
+        found = rows(saver, thread_id)
+        assert found["checkpoints"] == [("", second["configurable"]["checkpoint_id"]),
+                                        ("", head["configurable"]["checkpoint_id"])]
+        loaded = saver.get_tuple(head)
+        assert loaded.checkpoint["channel_values"][TASKS] == ["send-2", "send-3"]
+        assert loaded.parent_config == second
+        assert saver.get_tuple(second).parent_config is None
+        kept[type(saver).__name__] = found
+    if upstream is not None:
+        assert kept["DjangoSaver"] == kept["PostgresSaver"]
+
+
+def test_retention_keeps_the_parents_holding_pre_v4_sends(saver: DjangoSaver) -> None:
+    thread_id, ids = str(uuid.uuid4()), [str(uuid6()) for _ in range(3)]
+    first, second, head = pre_v4_thread(saver, thread_id, ids, v=2)
+    call_command("prune_checkpoints", "--keep", "2", stdout=io.StringIO(), stderr=io.StringIO())
+    assert len(rows(saver, thread_id)["checkpoints"]) == 3  # second's parent holds second's sends
+    call_command("prune_checkpoints", "--keep", "1", stdout=io.StringIO(), stderr=io.StringIO())
+    assert rows(saver, thread_id)["checkpoints"] == [("", ids[1]), ("", ids[2])]
+    assert saver.get_tuple(head).checkpoint["channel_values"][TASKS] == ["send-2", "send-3"]

@@ -5,6 +5,8 @@ What a thread keeps is what ``PostgresSaver.prune`` keeps, generalised from 1 to
 * per namespace, the latest ``keep`` checkpoints (with ``older_than``, every younger one too),
   with their pending writes and the blobs they reference; a kept checkpoint whose parent goes is
   left with no parent;
+* the parent of a kept checkpoint written before checkpoint format v4 when that parent holds
+  ``TASKS`` writes: they are the kept one's pending sends (``rows.migrate_pending_sends``);
 * a subgraph call's namespace (``node:<task_id>``: a ``:`` in it, nested calls ``|``-joined) goes
   whole with the root checkpoint the call started from (its head's ``metadata["parents"][""]``):
   it stays while that root checkpoint is kept, or is not saved yet (a run saves in the
@@ -23,6 +25,9 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from langgraph.checkpoint.serde.base import SerializerProtocol
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from langgraph.checkpoint.serde.types import TASKS
 
 from ..models import Checkpoint, CheckpointWrite
 from .maintenance import PruneResult, delete_checkpoints, delete_namespaces, delete_threads, refresh_threads
@@ -42,6 +47,41 @@ def delta_threads(thread_ids: Sequence[str]) -> list[str]:
             .values_list("thread_id", flat=True)
         )
     )
+
+
+def _before_v4(serde: SerializerProtocol, type_: str, data: Any) -> bool:
+    try:
+        return int(serde.loads_typed((type_, bytes(data))).get("v", 4)) < 4
+    except Exception:  # unreadable with this serde (another one wrote it): keep its parent, to be safe
+        return True
+
+
+def _keep_sends_parents(
+    thread_id: str, by_ns: dict[str, list[Any]], kept: dict[str, list[Any]], serde: SerializerProtocol
+) -> None:
+    """Add to ``kept`` the parent of each kept pre-v4 checkpoint that holds ``TASKS`` writes: one
+    query for those writes, and the children of the parents that have some are decoded."""
+    for ns, ns_rows in by_ns.items():
+        kept_ids = {row[_ID] for row in kept[ns]}
+        children: dict[str, list[Any]] = {}
+        for row in kept[ns]:
+            if row[_PARENT] and row[_PARENT] not in kept_ids:
+                children.setdefault(row[_PARENT], []).append(row[_PK])
+        if not children:
+            continue
+        with_sends = set(
+            CheckpointWrite.objects.filter(
+                thread_id=thread_id, checkpoint_ns=ns, checkpoint_id__in=list(children), channel=TASKS
+            ).values_list("checkpoint_id", flat=True)
+        )
+        pks = [pk for parent in with_sends for pk in children[parent]]
+        old = {
+            pk
+            for pk, type_, data in Checkpoint.objects.filter(pk__in=pks).values_list("pk", "type", "checkpoint")
+            if _before_v4(serde, type_, data)
+        }
+        by_id = {row[_ID]: row for row in ns_rows}
+        kept[ns] += [by_id[parent] for parent in sorted(with_sends) if old.intersection(children[parent])]
 
 
 def _finished_calls(by_ns: dict[str, list[Any]], kept: dict[str, list[Any]]) -> set[str]:
@@ -65,14 +105,21 @@ def _finished_calls(by_ns: dict[str, list[Any]], kept: dict[str, list[Any]]) -> 
 
 
 def prune_thread(
-    thread_id: str, *, keep: int = 1, older_than: datetime | None = None, dry_run: bool = False
+    thread_id: str,
+    *,
+    keep: int = 1,
+    older_than: datetime | None = None,
+    dry_run: bool = False,
+    serde: SerializerProtocol | None = None,
 ) -> PruneResult:
     """Keep the latest ``keep`` checkpoints of each namespace of a thread and what they need (the
     module doc), delete the rest; ``dry_run`` counts checkpoints and writes instead.
 
     A thread using a ``DeltaChannel`` is skipped (reported in ``skipped_delta_threads``): its
     latest state is rebuilt from older checkpoints' writes. Forking from a checkpoint being
-    deleted is not safe. Raises ``ValueError`` for ``keep`` < 1.
+    deleted is not safe. ``serde`` reads the format version of checkpoints whose parent holds
+    ``TASKS`` writes (LangGraph's default serializer if not given). Raises ``ValueError`` for
+    ``keep`` < 1.
     """
     if keep < 1:
         raise ValueError("keep must be at least 1")
@@ -93,6 +140,7 @@ def prune_thread(
             ns: ns_rows[:keep] + [r for r in ns_rows[keep:] if older_than is not None and r[_CREATED] >= older_than]
             for ns, ns_rows in by_ns.items()
         }
+        _keep_sends_parents(thread_id, by_ns, kept, serde or JsonPlusSerializer())
         calls = _finished_calls(by_ns, kept)
         result = PruneResult(threads=1 if rows else 0)
         if calls:
@@ -120,7 +168,9 @@ def prune_thread(
         return result
 
 
-def prune(thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+def prune(
+    thread_ids: Sequence[str], *, strategy: str = "keep_latest", serde: SerializerProtocol | None = None
+) -> None:
     """``BaseCheckpointSaver.prune``: ``keep_latest`` (``prune_thread`` with ``keep=1``, one
     transaction per thread) or ``delete`` (the threads, in one transaction).
 
@@ -141,6 +191,6 @@ def prune(thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
         return
     refused = delta_threads(ids)
     for thread_id in ids:
-        if refused or prune_thread(thread_id, keep=1).skipped_delta_threads:
+        if refused or prune_thread(thread_id, keep=1, serde=serde).skipped_delta_threads:
             delta = ", ".join(refused or [thread_id])
             raise NotImplementedError(f"keep_latest can't prune threads that use a DeltaChannel: {delta}")

@@ -13,9 +13,12 @@ from django.db import connection
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import CheckpointTuple, PendingWrite, get_checkpoint_id, writes_sort_key
 from langgraph.checkpoint.serde.base import SerializerProtocol
+from langgraph.checkpoint.serde.types import TASKS
 
 from ..db import pg_execute, pg_fetchall
+from ..models import CheckpointWrite
 from . import sql
+from .versions import next_version
 
 
 def json_column(value: Any) -> Any:
@@ -37,6 +40,34 @@ def fetch(query: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
             cur.execute(query, params)
             return cur.fetchall()
     return pg_fetchall(query, params, prepare=True, binary=True)
+
+
+def migrate_pending_sends(serde: SerializerProtocol, tuples: Sequence[CheckpointTuple]) -> None:
+    """``PostgresSaver._migrate_pending_sends``, in place: a checkpoint written before checkpoint
+    format v4 has no ``TASKS`` channel value; its pending sends are its parent's ``TASKS`` writes.
+
+    For each such tuple with a parent, those writes (in ``task_path, task_id, idx`` order, as
+    ``PostgresSaver`` reads them) become ``channel_values[TASKS]``, at the highest version in
+    ``channel_versions`` (a new first version if there is none). One query per thread namespace
+    read, none when every checkpoint is v4 or later (every checkpoint LangGraph 0.3+ writes).
+    """
+    todo: dict[tuple[str, str], dict[str, list[CheckpointTuple]]] = {}
+    for tup in tuples:
+        if tup.checkpoint.get("v", 4) < 4 and tup.parent_config:
+            parent = tup.parent_config["configurable"]
+            by_parent = todo.setdefault((parent["thread_id"], parent["checkpoint_ns"]), {})
+            by_parent.setdefault(parent["checkpoint_id"], []).append(tup)
+    for (thread_id, ns), by_parent in todo.items():
+        sends: dict[str, list[Any]] = {}
+        for parent_id, wtype, blob in CheckpointWrite.objects.filter(
+            thread_id=thread_id, checkpoint_ns=ns, checkpoint_id__in=list(by_parent), channel=TASKS
+        ).order_by("checkpoint_id", "task_path", "task_id", "idx").values_list("checkpoint_id", "type", "blob"):
+            sends.setdefault(parent_id, []).append(serde.loads_typed((wtype, bytes(blob))))
+        for parent_id, values in sends.items():
+            for tup in by_parent[parent_id]:
+                versions = tup.checkpoint["channel_versions"]
+                versions[TASKS] = max(versions.values()) if versions else next_version(None)
+                tup.checkpoint["channel_values"][TASKS] = list(values)
 
 
 def write_postgresql(query: str, params: Sequence[Any]) -> None:

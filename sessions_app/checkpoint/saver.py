@@ -68,7 +68,8 @@ class DjangoSaver(BaseCheckpointSaver[str]):
         """The checkpoint ``config`` names (``checkpoint_id``), or the thread/namespace's latest.
 
         Returns ``None`` when there is none. One query; ``pending_writes`` are in
-        ``writes_sort_key`` order.
+        ``writes_sort_key`` order. A checkpoint written before format v4 gets its pending sends
+        from its parent's writes (``rows.migrate_pending_sends``; one more query).
         """
         return run_sync(self._get_tuple, config)
 
@@ -179,11 +180,11 @@ class DjangoSaver(BaseCheckpointSaver[str]):
         bare string, ``ValueError`` for an unknown strategy, ``NotImplementedError`` for
         ``keep_latest`` on a thread that uses a ``DeltaChannel`` (its state is rebuilt from older
         checkpoints; nothing is pruned)."""
-        run_sync(prune_threads, thread_ids, strategy=strategy)
+        run_sync(prune_threads, thread_ids, strategy=strategy, serde=self.serde)
 
     async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
         """Async ``prune``."""
-        await run_async(prune_threads, thread_ids, strategy=strategy)
+        await run_async(prune_threads, thread_ids, strategy=strategy, serde=self.serde)
 
     def get_delta_channel_history(
         self, *, config: RunnableConfig, channels: Sequence[str]
@@ -215,7 +216,11 @@ class DjangoSaver(BaseCheckpointSaver[str]):
             where = " WHERE c.thread_id = %s AND c.checkpoint_ns = %s ORDER BY c.checkpoint_id DESC LIMIT 1"
             params = [thread_id, checkpoint_ns]
         found = rows.fetch(sql.SELECT[connection.vendor] + where, params)
-        return rows.load_row(self.serde, found[0]) if found else None
+        if not found:
+            return None
+        tup = rows.load_row(self.serde, found[0])
+        rows.migrate_pending_sends(self.serde, [tup])
+        return tup
 
     def _list(
         self,
@@ -225,7 +230,9 @@ class DjangoSaver(BaseCheckpointSaver[str]):
         limit: int | None,
     ) -> builtins.list[CheckpointTuple]:  # "list" in this class is the method
         query, params = rows.list_query(config, filter, before, limit)
-        return [rows.load_row(self.serde, row) for row in rows.fetch(query, params)]
+        tuples = [rows.load_row(self.serde, row) for row in rows.fetch(query, params)]
+        rows.migrate_pending_sends(self.serde, tuples)
+        return tuples
 
     def _delta_history(self, config: RunnableConfig, channels: builtins.list[str]) -> dict[str, DeltaChannelHistory]:
         return delta_channel_history(self.serde, config, channels)
