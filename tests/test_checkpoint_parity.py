@@ -1,6 +1,7 @@
 """``DjangoSaver`` beside LangGraph's ``PostgresSaver`` on the same data: what ``prune`` and
-retention (``prune_checkpoints``) keep of a thread with subgraph calls, and reading checkpoints
-written before checkpoint format v4 (their pending sends are their parent's TASKS writes).
+retention (``prune_checkpoints``) keep of a thread with subgraph calls, reading checkpoints
+written before checkpoint format v4 (their pending sends are their parent's TASKS writes), and
+which threads count as using a DeltaChannel.
 
 On PostgreSQL every test also runs ``PostgresSaver`` (langgraph-checkpoint-postgres, its own
 tables in the test database, through its own psycopg connection) and compares; on the embedded
@@ -19,10 +20,11 @@ from django.core.management import call_command
 from django.db import connection
 from langgraph.checkpoint.base import CheckpointTuple, empty_checkpoint
 from langgraph.checkpoint.base.id import uuid6
-from langgraph.checkpoint.serde.types import TASKS
+from langgraph.checkpoint.serde.types import TASKS, _DeltaSnapshot
 from langgraph.graph import END, START, StateGraph
 
 from sessions_app.checkpoint import DjangoSaver
+from sessions_app.checkpoint.services import checkpoints_prune
 from sessions_app.models import Checkpoint, CheckpointBlob, CheckpointWrite
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -252,3 +254,64 @@ def test_retention_keeps_the_parents_holding_pre_v4_sends(saver: DjangoSaver) ->
     call_command("prune_checkpoints", "--keep", "1", stdout=io.StringIO(), stderr=io.StringIO())
     assert rows(saver, thread_id)["checkpoints"] == [("", ids[1]), ("", ids[2])]
     assert saver.get_tuple(head).checkpoint["channel_values"][TASKS] == ["send-2", "send-3"]
+
+
+# ----- which threads use a DeltaChannel (keep_latest refuses them, retention skips them) -----
+
+SNAPSHOTS = {  # msgpack ext headers: fixext 2, ext 8, ext 16, ext 32
+    "small": [1], "ext8": list(range(100)), "ext16": list(range(1000)), "ext32": ["x" * 70_000],
+}
+
+
+def delta_thread(saver: Any, thread_id: str, evidence: str) -> None:
+    """A thread that uses a DeltaChannel, as PostgresSaver's prune tests write them: update
+    counters in the metadata, or only a stored snapshot (``_DeltaSnapshot``; the counters are
+    reset when one is taken), or only LangGraph.js's ``delta_writes_versioned`` marker."""
+    if evidence == "counters":
+        first = put(saver, thread_id, None, {"m": [1]}, {"m": "1"})
+        put(saver, thread_id, first, {}, {"m": "2"}, metadata={"counters_since_delta_snapshot": {"m": [1, 1]}})
+    elif evidence == "versioned":
+        marker = {"delta_writes_versioned": True}
+        first = put(saver, thread_id, None, {"m": [1]}, {"m": "1"}, metadata=marker)
+        put(saver, thread_id, first, {"m": [1, 2]}, {"m": "2"}, metadata=marker)
+    else:
+        first = put(saver, thread_id, None, {"m": _DeltaSnapshot(SNAPSHOTS[evidence])}, {"m": "1"})
+        put(saver, thread_id, first, {}, {"m": "2"})
+
+
+def ordinary_thread(saver: Any, thread_id: str) -> None:
+    parent = None
+    for i in range(3):
+        parent = put(saver, thread_id, parent, {"a": list(range(i + 1)), "flag": True}, {"a": str(i + 1), "flag": "1"})
+
+
+@pytest.mark.parametrize("evidence", ["counters", "versioned", *SNAPSHOTS])
+def test_keep_latest_refuses_a_batch_with_a_delta_channel_thread(upstream: Any, evidence: str) -> None:
+    for saver in savers(upstream):
+        ordinary_id, delta_id = str(uuid.uuid4()), str(uuid.uuid4())
+        ordinary_thread(saver, ordinary_id)
+        delta_thread(saver, delta_id, evidence)
+        before = [rows(saver, t) for t in (ordinary_id, delta_id)]
+        with pytest.raises(NotImplementedError, match=delta_id):
+            saver.prune([ordinary_id, delta_id])
+        assert [rows(saver, t) for t in (ordinary_id, delta_id)] == before
+
+
+@pytest.mark.parametrize("evidence", ["versioned", "small", "ext32"])
+def test_retention_skips_delta_channel_threads(saver: DjangoSaver, evidence: str) -> None:
+    ordinary_id, delta_id = str(uuid.uuid4()), str(uuid.uuid4())
+    ordinary_thread(saver, ordinary_id)
+    delta_thread(saver, delta_id, evidence)
+    before = rows(saver, delta_id)
+    result = checkpoints_prune(keep=1)
+    assert result.skipped_delta_threads == [delta_id]
+    assert rows(saver, delta_id) == before
+    assert len(rows(saver, ordinary_id)["checkpoints"]) == 1
+
+
+def test_keep_latest_prunes_a_thread_storing_a_plain_true(upstream: Any) -> None:
+    for saver in savers(upstream):
+        thread_id = str(uuid.uuid4())
+        ordinary_thread(saver, thread_id)
+        saver.prune([thread_id])
+        assert len(rows(saver, thread_id)["checkpoints"]) == 1

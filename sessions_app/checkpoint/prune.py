@@ -16,7 +16,9 @@ What a thread keeps is what ``PostgresSaver.prune`` keeps, generalised from 1 to
   latest is finished too (its root checkpoint was deleted: by the per-namespace prune this
   project had before, or ``delete_for_runs``); ``PostgresSaver`` keeps such a call for ever.
 
-One transaction per thread; only rows read in it are deleted, so what a run saves meanwhile stays.
+A thread that uses a ``DeltaChannel`` (``delta_threads``) is refused by ``keep_latest`` and
+skipped by retention: its latest value is rebuilt from older checkpoints' writes. One transaction
+per thread; only rows read in it are deleted, so what a run saves meanwhile stays.
 """
 from __future__ import annotations
 
@@ -24,29 +26,58 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from langgraph.checkpoint.serde.base import SerializerProtocol
-from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from langgraph.checkpoint.serde.jsonplus import EXT_DELTA_SNAPSHOT, JsonPlusSerializer
 from langgraph.checkpoint.serde.types import TASKS
 
 from ..models import Checkpoint, CheckpointWrite
+from . import sql
 from .maintenance import PruneResult, delete_checkpoints, delete_namespaces, delete_threads, refresh_threads
 
 PRUNE_STRATEGIES = ("keep_latest", "delete")
-DELTA_METADATA_KEY = "counters_since_delta_snapshot"
+# A DeltaChannel leaves update counters in checkpoint metadata (reset when it takes a snapshot),
+# or a snapshot: a ``_DeltaSnapshot`` value, which ``put`` stores as a blob only (PostgresSaver
+# also inlines a ``true`` marker for it, and looks for that). The default serializer writes it as
+# a msgpack ext value of its own type code at the top, which no other value starts with, so
+# the blob's first bytes tell (a fixext header, or ext 8/16/32 with 1/2/4 length bytes before the
+# code). LangGraph.js inlines no values, but marks the threads its DeltaChannel graphs start with
+# ``delta_writes_versioned``. (A blob of an encrypting serde hides its code: only the metadata tells.)
+DELTA_METADATA_KEYS = ("counters_since_delta_snapshot", "delta_writes_versioned")
+_CODE = bytes([EXT_DELTA_SNAPSHOT])
+_SNAPSHOT_HEADERS = (
+    "substr(b.blob, 1, 2) IN (%s, %s, %s, %s, %s) OR (substr(b.blob, 1, 1) = %s AND substr(b.blob, 3, 1) = %s) "
+    "OR (substr(b.blob, 1, 1) = %s AND substr(b.blob, 4, 1) = %s) "
+    "OR (substr(b.blob, 1, 1) = %s AND substr(b.blob, 6, 1) = %s)"
+)
+_SNAPSHOT_PARAMS = [bytes([fixext]) + _CODE for fixext in (0xD4, 0xD5, 0xD6, 0xD7, 0xD8)] + [
+    p for ext in (0xC7, 0xC8, 0xC9) for p in (bytes([ext]), _CODE)
+]
 
 # A row of a thread's checkpoints, as read here.
 _PK, _ID, _VERSIONS, _NS, _PARENT, _CREATED = range(6)
 
 
 def delta_threads(thread_ids: Sequence[str]) -> list[str]:
-    """The threads among these that use a ``DeltaChannel`` (sorted)."""
-    return sorted(
-        set(
-            Checkpoint.objects.filter(thread_id__in=list(thread_ids), metadata__has_key=DELTA_METADATA_KEY)
-            .values_list("thread_id", flat=True)
-        )
-    )
+    """The threads among these that use a ``DeltaChannel`` (sorted): metadata that says so, or a
+    stored snapshot. Two queries (by the thread indexes; the blobs' first bytes only)."""
+    ids = list(thread_ids)
+    has_key = Q()
+    for key in DELTA_METADATA_KEYS:
+        has_key |= Q(metadata__has_key=key)
+    found = set(Checkpoint.objects.filter(has_key, thread_id__in=ids).values_list("thread_id", flat=True))
+    rest = [t for t in ids if t not in found]
+    if rest:
+        marks = ", ".join(["%s"] * len(rest))
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT DISTINCT b.thread_id FROM {sql.BLOB} b WHERE b.thread_id IN ({marks}) "
+                f"AND b.type = 'msgpack' AND ({_SNAPSHOT_HEADERS})",
+                [*rest, *_SNAPSHOT_PARAMS],
+            )
+            found.update(row[0] for row in cur.fetchall())
+    return sorted(found)
 
 
 def _before_v4(serde: SerializerProtocol, type_: str, data: Any) -> bool:
