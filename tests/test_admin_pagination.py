@@ -89,3 +89,19 @@ def test_the_changelist_pages_past_the_old_cap_on_any_backend(staff_client, sett
     assert last.status_code == 200 and last.content.count(b'class="action-checkbox"') == 30
     assert b"130 conversations" in last.content
     assert staff_client.get(url, {"tenant": "t", "p": 9}).status_code == 302  # no such page: Django's ?e=1
+
+
+def test_the_select_all_bar_shows_the_honest_count_too(staff_client, monkeypatch):
+    """Before: the actions bar said "Select all 61 conversations" / "All 61 selected" (the bound
+    plus one, printed as if exact) beside "more than 60 conversations"."""
+    from django.urls import reverse
+
+    monkeypatch.setattr(EstimatedCountPaginator, "cap", 60)
+    owner = UserFactory(password=None)
+    ChatSession.objects.bulk_create([ChatSession(owner=owner, title=f"t{i:03d}", tenant="t") for i in range(130)])
+    url = reverse("admin:sessions_app_chatsession_changelist")
+    first = staff_client.get(url, {"tenant": "t"}).content.decode()
+    assert "Select all 61" not in first and "All 61 selected" not in first  # the bound + 1, as if exact
+    assert "Select all conversations (more than 60)" in first and "All selected (more than 60)" in first
+    last = staff_client.get(url, {"tenant": "t", "p": 3}).content.decode()  # exact there: Django's wording
+    assert "Select all 130 conversations" in last and "All 130 selected" in last
