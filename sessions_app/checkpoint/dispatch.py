@@ -8,15 +8,18 @@ leave it open (the leak ``langgraph-checkpoint-django`` has).
 
 The rule implemented by :func:`run_sync` and :func:`run_async`:
 
-* The **main thread**, and any thread **inside an atomic block** (it must see its own
-  uncommitted rows), run the query inline on their own connection, which Django manages as
-  usual (request/command lifecycle).
-* Every other caller — pool threads of ``graph.invoke``, the event loop (async methods) —
-  hands the work to **one dedicated daemon thread** ("checkpoint-db") and waits for it (the event
-  loop awaits it without blocking). That thread keeps one persistent connection for the life of
-  the process, exactly like Django's ``sync_to_async(thread_sensitive=True)`` funnels async
-  views' ORM work through one thread. So the saver holds at most one extra connection, however
-  many threads or invokes use it, and never reconnects per call.
+* Any thread **inside an atomic block** (it must see its own uncommitted rows), and the **main
+  thread** when no event loop runs on it, run the query inline on their own connection, which
+  Django manages as usual (request/command lifecycle).
+* Every other caller — pool threads of ``graph.invoke``, the event loop (async methods), and a
+  *sync* call made on a thread that runs an event loop (``graph.invoke()`` in a Jupyter cell or in
+  an async view: Django refuses the ORM there with ``SynchronousOnlyOperation``) — hands the work
+  to **one dedicated daemon thread** ("checkpoint-db") and waits for it (async methods await it
+  without blocking the loop; a sync call blocks its caller, as a sync call does). That thread
+  keeps one persistent connection for the life of the process, exactly like Django's
+  ``sync_to_async(thread_sensitive=True)`` funnels async views' ORM work through one thread. So
+  the saver holds at most one extra connection, however many threads or invokes use it, and
+  never reconnects per call.
 
 :func:`close_db_thread` closes that connection and stops the thread (called at exit, and by
 tests before the test database is dropped). A connection that raised an error is health-checked
@@ -63,11 +66,24 @@ def _call_on_db_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return fn(*args, **kwargs)
 
 
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def runs_inline() -> bool:
-    """Whether the current thread runs saver queries on its own connection (see module doc)."""
-    if threading.current_thread() is threading.main_thread() or _on_db_thread():
+    """Whether the current thread runs saver queries on its own connection (see module doc).
+
+    A thread running an event loop never does (unless it is inside an atomic block, which it could
+    only have opened with ``DJANGO_ALLOW_ASYNC_UNSAFE``): a sync call there blocks the loop while
+    the checkpoint-db thread does the work, as a sync call must, but never runs the ORM on it.
+    """
+    if _on_db_thread() or connections[DEFAULT_DB_ALIAS].in_atomic_block:
         return True
-    return connections[DEFAULT_DB_ALIAS].in_atomic_block
+    return threading.current_thread() is threading.main_thread() and not _loop_running()
 
 
 def run_sync(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -44,8 +44,9 @@ class DjangoSaver(BaseCheckpointSaver[str]):
 
     Threads and connections: see ``sessions_app.checkpoint.dispatch`` — sync calls from the
     main thread or inside ``transaction.atomic`` use the caller's connection; calls from other
-    threads (``graph.invoke``'s pool) and every async call run on one dedicated thread with one
-    persistent connection, so invokes do not leak connections and the event loop never blocks.
+    threads (``graph.invoke``'s pool), sync calls made where an event loop runs and every async
+    call run on one dedicated thread with one persistent connection, so invokes do not leak
+    connections and the ORM never runs on an event loop.
 
     Usage::
 

@@ -66,8 +66,9 @@ class DjangoStore(BaseStore):
     a thread for processes without beat.
 
     Threads and connections are the saver's (``sessions_app.checkpoint.dispatch``): sync calls
-    from the main thread or inside ``transaction.atomic`` use the caller's connection, other
-    threads and every ``a*`` call run on the one "checkpoint-db" thread; embeddings are computed
+    from the main thread (no event loop running on it) or inside ``transaction.atomic`` use the
+    caller's connection; other threads, sync calls where a loop runs and every ``a*`` call run on
+    the one "checkpoint-db" thread; embeddings are computed
     by the caller first (``aembed_*`` on the event loop for async calls).
 
     Usage::
