@@ -12,6 +12,11 @@ Implements ``langchain_core.chat_history.BaseChatMessageHistory``: the ``message
 
     chain = RunnableWithMessageHistory(runnable, get_session_history, ...)
 
+The same factory serves ``invoke``/``stream`` and ``ainvoke``/``astream``: LangChain calls it
+synchronously, on the event loop for the async ones, where Django refuses the ORM; there
+``for_user`` returns a history that gates and creates the session on its first call (which the
+async twins make in a thread). Async code that wants the history at once awaits ``afor_user``.
+
 Messages are stored with LangChain's ``message_to_dict`` and returned in ``seq`` order.
 
 Reads go through the active-session cache (``sessions_app.cache``) by default: a warm
@@ -21,6 +26,7 @@ reads the database.
 """
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -45,6 +51,14 @@ def _check_window(window: int | None) -> int | None:
     if window is not None and (isinstance(window, bool) or not isinstance(window, int) or window < 1):
         raise ValueError(f"window must be a positive number of messages or None, not {window!r}")
     return window
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 class DjangoChatMessageHistory(BaseChatMessageHistory):
@@ -76,6 +90,8 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
     ``refresh_session()`` reloads it.
     """
 
+    _pending: dict[str, Any] | None = None  # for_user's arguments while it is deferred (in a loop)
+
     def __init__(self, session_id: uuid.UUID | str, *, user: Any = None, cache: bool = True,
                  window: int | None = None) -> None:
         self.use_cache = cache
@@ -95,6 +111,7 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
     @property
     def session(self) -> ChatSession:
         """The session this history reads and writes (a snapshot: see the class docstring)."""
+        self._resolve()
         return self._reader.session
 
     @session.setter
@@ -137,12 +154,33 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
         missing session is created *owned by that user*. A session that exists but belongs to
         another user raises ``SessionNotFound``, as does an unknown user.
 
+        Called where an event loop runs (``RunnableWithMessageHistory.ainvoke``/``astream`` call
+        their factory on the loop), it makes no query: the history gates (and creates) on its first
+        call, so ``SessionNotFound`` comes from that call, e.g. ``aget_messages`` in a thread.
+
         ``RunnableWithMessageHistory`` calls its factory on every invocation, so the common case is
         fast: a primary key ``user_id`` whose session is in the active-session cache is gated on the
         cached owner id, with no query at all. ``window``: see the class (bounded ``messages``).
         """
         window = _check_window(window)  # before anything is created
         pk = selectors.parse_session_id(session_id)
+        if _loop_running():
+            history = cls.__new__(cls)
+            history.use_cache, history.window, history.session_id = True, window, pk
+            history._pending = {"user_id": user_id, "pk": pk, "create": create, "window": window}
+            return history
+        return cls._for_user(user_id=user_id, pk=pk, create=create, window=window)
+
+    @classmethod
+    async def afor_user(cls, *, user_id: Any, session_id: uuid.UUID | str, create: bool = True,
+                        window: int | None = None) -> DjangoChatMessageHistory:
+        """Async ``for_user``: gates (and creates) now, in a thread; raises ``SessionNotFound`` here."""
+        window = _check_window(window)
+        pk = selectors.parse_session_id(session_id)
+        return await sync_to_async(cls._for_user)(user_id=user_id, pk=pk, create=create, window=window)
+
+    @classmethod
+    def _for_user(cls, *, user_id: Any, pk: uuid.UUID, create: bool, window: int | None) -> DjangoChatMessageHistory:
         if str(user_id).isdigit():
             snapshot, _ = selectors.session_peek_for_owner(session_id=pk, owner_id=user_id)
             if snapshot is not None:
@@ -160,10 +198,17 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
                 pass  # created concurrently; the ownership check below decides
         return cls(pk, user=user, window=window)
 
+    def _resolve(self) -> None:
+        """Run a deferred ``for_user`` (the ownership gate, the creation) before the first use."""
+        if self._pending is not None:
+            self._reader = self._for_user(**self._pending)._reader
+            self._pending = None
+
     # -- BaseChatMessageHistory -----------------------------------------------------------------
     @property
     def messages(self) -> list[BaseMessage]:  # type: ignore[override]
         """Every message, oldest first (``seq`` order); only the last ``window`` if one was set."""
+        self._resolve()
         if self.window is not None:
             return self.get_recent_messages(self.window)
         return selectors.messages_all(session_id=self.session_id)
@@ -174,6 +219,7 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
 
     def session_append(self, messages: Sequence[BaseMessage]) -> list[int]:
         """``add_messages`` that returns the ``seq`` numbers given to the batch."""
+        self._resolve()
         return messages_append(session_id=self.session_id, messages=list(messages))
 
     def add_messages_and_get_recent(self, messages: Sequence[BaseMessage], limit: int) -> list[BaseMessage]:
@@ -186,6 +232,7 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
         open transaction or a cache failure read the database instead). Raises what
         ``add_messages`` raises.
         """
+        self._resolve()
         if limit <= 0 or not self.use_cache:
             self.add_messages(messages)
             return self.get_recent_messages(limit)
@@ -197,6 +244,7 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
 
     def clear(self) -> None:
         """Delete the messages; the session itself stays (and keeps its ``last_seq``)."""
+        self._resolve()
         messages_clear(session_id=self.session_id)
 
     # -- beyond the base class --------------------------------------------------------------
@@ -206,6 +254,7 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
         Served from the cache when warm (no query); on a miss, one index range scan of the last
         ``max(limit, CHATMEMORY_CACHE_WINDOW)`` rows, which then repopulates the cache.
         """
+        self._resolve()
         if limit <= 0:
             return []
         if not self.use_cache or session_cache.is_dirty(self.session_id):
@@ -215,12 +264,14 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
 
     def refresh_session(self) -> ChatSession:
         """Reload ``session`` from the database (e.g. for ``message_count``)."""
+        self._resolve()
         self.session = self._load_session(None)
         return self.session
 
     @property
     def cache_ttl_remaining(self) -> int | None:
         """Seconds until this session's cache entry expires; ``None`` when it is not cached."""
+        self._resolve()
         return session_cache.ttl_remaining(self.session_id)
 
     # -- async twins: Django's ORM is sync, run it the way Django's own async ORM does ------------
