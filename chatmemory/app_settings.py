@@ -91,6 +91,9 @@ CELERY_BEAT_SCHEDULE = {
 CHATMEMORY_CACHE_TTL = env_int("CHATMEMORY_CACHE_TTL", 1800, minimum=60)
 # Most recent messages kept in the cache per session (reads of more go to the database).
 CHATMEMORY_CACHE_WINDOW = env_int("CHATMEMORY_CACHE_WINDOW", 100, minimum=1)
+# During a cache (Redis) outage: the first failure is logged, then one line per this many seconds
+# with the count of degraded cache operations, then one when it answers (sessions_app/cache/outage.py).
+CHATMEMORY_CACHE_OUTAGE_LOG_INTERVAL = env_int("CHATMEMORY_CACHE_OUTAGE_LOG_INTERVAL", 60, minimum=1)
 # Seconds /health waits for the broker before calling it down.
 CHATMEMORY_HEALTH_BROKER_TIMEOUT = env_int("CHATMEMORY_HEALTH_BROKER_TIMEOUT", 2, minimum=1)
 

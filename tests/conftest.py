@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 
+from sessions_app.cache import outage as cache_outage
 from sessions_app.conversations.ratelimit import chat_rate_limit_reset
 
 from .factories import ChatSessionFactory, UserFactory
@@ -47,6 +48,7 @@ def _clean_caches() -> None:
     for alias in settings.CACHES:
         caches[alias].clear()
     chat_rate_limit_reset()  # the embedded default counts chat turns in process memory
+    cache_outage.reset()  # an outage another test left open would hide this test's first warning
 
 
 @pytest.fixture(autouse=True)

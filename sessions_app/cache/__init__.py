@@ -21,7 +21,8 @@ per-session *epoch* is incremented, and a ``fill`` only lands if the epoch it re
 reading the database is still current, so a slow reader can never write back what a clear
 removed (the race ``cached_db`` itself leaves open).
 
-Failures: every cache call is wrapped; an error is logged and the caller falls back to the
+Failures: every cache call is wrapped; an error is counted (``outage``: the first one logged, then
+one line per interval with the count, then the recovery) and the caller falls back to the
 database (a miss) — never a 5xx, never a lost message (the database was written first). A
 session whose cache update failed is remembered in-process and evicted once the cache answers
 again ("on any doubt delete").
@@ -32,7 +33,8 @@ Python under a process-wide lock; local memory is per process, which is correct 
 embedded single-process setup only (Django's own caveat for ``LocMemCache``).
 
 Modules: ``types`` (the value types and the ``WindowStore`` protocol), ``local`` and ``redis`` (the
-two stores), ``registry`` (which store serves the configured alias; failure bookkeeping), ``commit``
+two stores), ``registry`` (which store serves the configured alias; failure bookkeeping), ``outage`` (an outage
+logged once per interval, with a count), ``commit``
 (updates after the database commit, read-your-own-writes), ``api`` (the functions below, which never
 raise), ``readthrough`` (a history's window read: cache first, then the database, then a fill).
 """

@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 import json
-import logging
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from ..observability.metrics import cache_event
-from .registry import current_store, failed, flush_pending
+from .registry import current_store, failed, flush_pending, succeeded
 from .types import CachedWindow, SessionMeta, window_cap
-
-logger = logging.getLogger("sessions_app.cache")
 
 
 def read_window(session_id: uuid.UUID, limit: int) -> CachedWindow:
@@ -30,6 +27,7 @@ def read_window(session_id: uuid.UUID, limit: int) -> CachedWindow:
         failed("read", [], exc)
         cache_event("fallback")  # the database answers instead
         return CachedWindow("", None, None)
+    succeeded()
     cache_event("hit" if window.records is not None else "miss")
     return window
 
@@ -59,6 +57,8 @@ def fill_window(session_id: uuid.UUID, *, epoch: str, session: Any,
                       lo=lo, entries=entries)
     except Exception as exc:
         failed("fill", [session_id], exc)
+        return
+    succeeded()
 
 
 def append_entries(session_id: uuid.UUID, entries: Sequence[tuple[int, str]]) -> None:
@@ -75,6 +75,8 @@ def append_entries(session_id: uuid.UUID, entries: Sequence[tuple[int, str]]) ->
         store.append(session_id, entries)
     except Exception as exc:
         failed("append", [session_id], exc)
+        return
+    succeeded()
 
 
 def append_entries_and_read(session_id: uuid.UUID, entries: Sequence[tuple[int, str]], limit: int) -> CachedWindow:
@@ -91,6 +93,7 @@ def append_entries_and_read(session_id: uuid.UUID, entries: Sequence[tuple[int, 
         failed("append", [session_id], exc)
         cache_event("fallback")
         return CachedWindow("", None, None)
+    succeeded()
     cache_event("hit" if window.records is not None else "miss")
     return window
 
@@ -105,15 +108,19 @@ def evict(*session_ids: uuid.UUID) -> None:
         store.evict(list(session_ids))
     except Exception as exc:
         failed("evict", list(session_ids), exc)
+        return
+    succeeded()
 
 
 def ttl_remaining(session_id: uuid.UUID) -> int | None:
     """Seconds until the session's cache entry expires; ``None`` when not cached or unknown."""
     try:
-        return current_store().ttl_remaining(session_id)
+        remaining = current_store().ttl_remaining(session_id)
     except Exception as exc:
-        logger.warning("chatmemory cache ttl failed (%s: %s)", type(exc).__name__, exc)
+        failed("ttl", [], exc)
         return None
+    succeeded()
+    return remaining
 
 
 def ping() -> None:

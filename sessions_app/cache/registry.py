@@ -1,11 +1,11 @@
 """Which store serves the cache alias, and what happens when it fails.
 
-A failure is logged and the sessions it concerned are remembered in-process; they are evicted
-once the cache answers again ("on any doubt delete"), before anything else is read or written.
+A failure is counted (``outage``: logged once, then once per interval) and the sessions it
+concerned are remembered in-process; they are evicted once the cache answers again ("on any doubt
+delete"), before anything else is read or written.
 """
 from __future__ import annotations
 
-import logging
 import threading
 import uuid
 from collections.abc import Sequence
@@ -13,11 +13,10 @@ from typing import Any
 
 from django.conf import settings
 
+from . import outage
 from .local import LocalWindowStore
 from .redis import RedisWindowStore
 from .types import WindowStore
-
-logger = logging.getLogger("sessions_app.cache")
 
 _STORES: dict[tuple[Any, ...], WindowStore] = {}
 _pending_evictions: set[uuid.UUID] = set()
@@ -41,11 +40,16 @@ def current_store() -> WindowStore:
 
 
 def failed(action: str, session_ids: Sequence[uuid.UUID], exc: BaseException) -> None:
-    """Log a cache failure and remember the sessions to evict once the cache answers again."""
-    logger.warning("chatmemory cache %s failed (%s: %s); falling back to the database",
-                   action, type(exc).__name__, exc)
+    """Count a cache failure (``outage``: logged once, then once per interval) and remember the
+    sessions to evict once the cache answers again."""
+    outage.failed(settings.CHATMEMORY_CACHE_ALIAS, f"chatmemory cache {action}", exc)
     with _pending_lock:
         _pending_evictions.update(session_ids)
+
+
+def succeeded() -> None:
+    """A cache call worked: ends a logged outage (one line)."""
+    outage.succeeded(settings.CHATMEMORY_CACHE_ALIAS)
 
 
 def flush_pending(store: WindowStore) -> None:

@@ -19,7 +19,6 @@ conversation (two tabs): the latest one is the entry; each removes only its own.
 """
 from __future__ import annotations
 
-import logging
 import secrets
 import time
 import uuid
@@ -27,10 +26,10 @@ from typing import Any, TypedDict
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache
 from django.utils import timezone
 
-logger = logging.getLogger("sessions_app.chat")
+from ..cache import outage
 
 PUBLISH_INTERVAL = 0.4  # seconds between two writes of the answer so far
 STOP_CHECK_INTERVAL = 0.2  # seconds between two looks at the stop flag
@@ -62,9 +61,10 @@ def turn_pending(*, session_id: uuid.UUID) -> PendingTurn | None:
     The caller has gated the session (``selectors.session_get_for_user``)."""
     try:
         value: Any = cache.get(_key(session_id))
-    except Exception:  # noqa: BLE001 - a cache outage only hides the pending answer
-        logger.warning("live turn cache read failed for session %s", session_id, exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - a cache outage only hides the pending answer
+        outage.failed(DEFAULT_CACHE_ALIAS, "live turn read", exc)
         return None
+    outage.succeeded(DEFAULT_CACHE_ALIAS)
     if not isinstance(value, dict) or not value.get("turn"):
         return None
     return PendingTurn(turn=str(value["turn"]), text=str(value.get("text", "")), partial=str(value.get("partial", "")),
@@ -80,8 +80,8 @@ def turn_request_stop(*, session_id: uuid.UUID, turn_id: str) -> bool:
         return False
     try:
         cache.set(_stop_key(pending["turn"]), True, ttl())
-    except Exception:  # noqa: BLE001
-        logger.warning("live turn stop flag write failed for session %s", session_id, exc_info=True)
+    except Exception as exc:  # noqa: BLE001
+        outage.failed(DEFAULT_CACHE_ALIAS, "live turn stop flag write", exc)
         return False
     return True
 
@@ -113,9 +113,11 @@ class LiveTurn:
             return
         try:
             cache.set(_key(self.session_id), self._entry(), ttl())
-        except Exception:  # noqa: BLE001 - the turn goes on without being visible elsewhere
+        except Exception as exc:  # noqa: BLE001 - the turn goes on without being visible elsewhere
             self._broken = True
-            logger.warning("live turn cache write failed for session %s", self.session_id, exc_info=True)
+            outage.failed(DEFAULT_CACHE_ALIAS, "live turn write", exc)
+            return
+        outage.succeeded(DEFAULT_CACHE_ALIAS)
 
     def begin(self) -> None:
         self._publish()
@@ -129,9 +131,9 @@ class LiveTurn:
             self._checked = now
             try:
                 self._stop = bool(cache.get(_stop_key(self.turn_id)))
-            except Exception:  # noqa: BLE001
+            except Exception as exc:  # noqa: BLE001
                 self._broken = True
-                logger.warning("live turn stop flag read failed for session %s", self.session_id, exc_info=True)
+                outage.failed(DEFAULT_CACHE_ALIAS, "live turn stop flag read", exc)
         return self._stop
 
     async def aheard(self, text: str) -> bool:
@@ -154,5 +156,5 @@ class LiveTurn:
             if isinstance(current, dict) and current.get("turn") == self.turn_id:
                 cache.delete(_key(self.session_id))
             cache.delete(_stop_key(self.turn_id))
-        except Exception:  # noqa: BLE001 - the entry expires by itself
-            logger.warning("live turn cache cleanup failed for session %s", self.session_id, exc_info=True)
+        except Exception as exc:  # noqa: BLE001 - the entry expires by itself
+            outage.failed(DEFAULT_CACHE_ALIAS, "live turn cleanup", exc)

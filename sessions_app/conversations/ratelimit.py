@@ -14,27 +14,26 @@ Where the timestamps live follows Django's ``default`` cache:
 - anything else (the embedded default's local-memory cache): ``limits``' ``MemoryStorage``,
   i.e. per process, as the local-memory cache itself is.
 
-A storage failure (Redis down or slow) is logged and lets the request through: the limiter
-protects the model's budget, it must not take chat down.
+A storage failure (Redis down or slow) is counted as a cache outage (``cache.outage``: logged once,
+then once per interval) and lets the request through: the limiter protects the model's budget,
+it must not take chat down.
 """
 from __future__ import annotations
 
-import logging
 import math
 import threading
 import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import caches
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from limits import RateLimitItemPerSecond
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 
+from ..cache import outage
 from ..exceptions import ChatRateLimited
-
-logger = logging.getLogger("sessions_app.ratelimit")
 
 _limiters: dict[tuple[str, str], MovingWindowRateLimiter] = {}
 _limiters_lock = threading.Lock()
@@ -55,9 +54,10 @@ def chat_rate_limit_retry_after(*, user_id: Any) -> int | None:
         if limiter.hit(item, str(user_id)):
             return None
         reset_at = limiter.get_window_stats(item, str(user_id)).reset_time
-    except StorageError:
-        logger.warning("rate limit storage unavailable; letting the request through", exc_info=True)
+    except StorageError as exc:  # counted and logged once per interval; the request goes through
+        outage.failed(DEFAULT_CACHE_ALIAS, "chat rate limit", getattr(exc, "storage_error", exc))
         return None
+    outage.succeeded(DEFAULT_CACHE_ALIAS)
     # time.time() is the clock limits stamps entries with. The oldest entry frees its slot once
     # ``reset_at`` is *past* (limits refuses while it is >= now - window), hence floor + 1 rather
     # than ceil; and at least 1, as it may have left the window between the two calls above.
