@@ -315,3 +315,21 @@ def test_keep_latest_prunes_a_thread_storing_a_plain_true(upstream: Any) -> None
         ordinary_thread(saver, thread_id)
         saver.prune([thread_id])
         assert len(rows(saver, thread_id)["checkpoints"]) == 1
+
+
+@pytest.mark.parametrize("seed", [42, "x", 3.5, True, None, [10, 20]])
+def test_delta_history_seeds_from_a_stored_value_but_not_an_inline_null(upstream: Any, seed: Any) -> None:
+    """A value stored at step 1 seeds the history of the head at step 3, inline (a primitive) or
+    a blob; an inline ``None`` does not (PostgresSaver cannot tell it from no value), so the walk
+    goes on to the root and replays from empty."""
+    for saver in savers(upstream):
+        thread_id, parent = str(uuid.uuid4()), None
+        for step in range(4):
+            values = {"items": seed} if step == 1 else {}
+            parent = put(saver, thread_id, parent, values, {"items": "v1" if step == 1 else f"v{step}"})
+            saver.put_writes(parent, [("items", f"w{step}")], str(uuid.uuid4()))
+        entry = saver.get_delta_channel_history(config=parent, channels=["items"])["items"]
+        if seed is None:
+            assert "seed" not in entry and [w[2] for w in entry["writes"]] == ["w0", "w1", "w2"]
+        else:
+            assert entry["seed"] == seed and [w[2] for w in entry["writes"]] == ["w1", "w2"]

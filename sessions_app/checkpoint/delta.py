@@ -96,7 +96,7 @@ def delta_channel_history(
         return empty
 
     # Which ancestor seeds each channel: the nearest with a stored value (a blob at its
-    # version, or an inline primitive in the checkpoint), walking up from the parent.
+    # version, or an inline primitive other than None in the checkpoint), walking up from the parent.
     path: dict[str, list[str]] = {ch: [] for ch in channels}
     seed_blob: dict[str, tuple[str, str]] = {}
     seed_inline: dict[str, Any] = {}
@@ -115,7 +115,7 @@ def delta_channel_history(
                 continue
             if inline is None:
                 inline = serde.loads_typed((ctype, bytes(data))).get("channel_values", {})
-            if ch in inline:
+            if inline.get(ch) is not None:  # an inline None is no value, as PostgresSaver reads its JSON null
                 seed_inline[ch] = inline[ch]
                 remaining.discard(ch)
 
