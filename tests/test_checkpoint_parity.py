@@ -333,3 +333,18 @@ def test_delta_history_seeds_from_a_stored_value_but_not_an_inline_null(upstream
             assert "seed" not in entry and [w[2] for w in entry["writes"]] == ["w0", "w1", "w2"]
         else:
             assert entry["seed"] == seed and [w[2] for w in entry["writes"]] == ["w1", "w2"]
+
+
+def test_retention_deletes_calls_whose_root_checkpoint_is_already_gone(saver: DjangoSaver) -> None:
+    """The same leftovers, through ``prune_checkpoints``: no namespace there has more than one
+    checkpoint, yet the thread is pruned."""
+    graph, config = subgraph_thread(saver, invokes=5)
+    thread_id = config["configurable"]["thread_id"]
+    head = graph.get_state(config).config["configurable"]["checkpoint_id"]
+    Checkpoint.objects.filter(thread_id=thread_id, checkpoint_ns="").exclude(checkpoint_id=head).delete()
+    for ns in {ns for ns, _ in rows(saver, thread_id)["checkpoints"] if ns}:
+        newest = Checkpoint.objects.filter(thread_id=thread_id, checkpoint_ns=ns).order_by("-checkpoint_id")[0]
+        Checkpoint.objects.filter(thread_id=thread_id, checkpoint_ns=ns).exclude(pk=newest.pk).delete()
+    assert len(rows(saver, thread_id)["checkpoints"]) == 6
+    call_command("prune_checkpoints", "--keep", "1", stdout=io.StringIO(), stderr=io.StringIO())
+    assert rows(saver, thread_id)["checkpoints"] == [("", head)]

@@ -144,7 +144,8 @@ def prune_thread(
     serde: SerializerProtocol | None = None,
 ) -> PruneResult:
     """Keep the latest ``keep`` checkpoints of each namespace of a thread and what they need (the
-    module doc), delete the rest; ``dry_run`` counts checkpoints and writes instead.
+    module doc), delete the rest; ``dry_run`` counts checkpoints and writes instead. The result
+    counts the thread if it loses (would lose) a checkpoint.
 
     A thread using a ``DeltaChannel`` is skipped (reported in ``skipped_delta_threads``): its
     latest state is rebuilt from older checkpoints' writes. Forking from a checkpoint being
@@ -173,7 +174,7 @@ def prune_thread(
         }
         _keep_sends_parents(thread_id, by_ns, kept, serde or JsonPlusSerializer())
         calls = _finished_calls(by_ns, kept)
-        result = PruneResult(threads=1 if rows else 0)
+        result = PruneResult()
         if calls:
             result.add(delete_namespaces(thread_id, sorted(calls), dry_run=dry_run))
         for ns, ns_rows in by_ns.items():
@@ -194,6 +195,7 @@ def prune_thread(
             orphans = [row[_PK] for row in kept[ns] if row[_PARENT] in deleted_ids]
             if orphans:
                 Checkpoint.objects.filter(pk__in=orphans).update(parent_checkpoint_id=None)
+        result.threads = 1 if result.checkpoints else 0
         if result.checkpoints and not dry_run:
             refresh_threads([thread_id])
         return result

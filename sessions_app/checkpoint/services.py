@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from ..exceptions import InvalidInput
@@ -35,7 +35,8 @@ def checkpoints_prune(
     progress: Callable[[int], object] | None = None,
     on_total: Callable[[int], object] | None = None,
 ) -> PruneResult:
-    """Retention: keep the latest ``keep`` checkpoints of every thread namespace, delete the rest.
+    """Retention: keep the latest ``keep`` checkpoints of every thread namespace, delete the rest
+    (and finished subgraph calls whole: ``checkpoint.prune``).
 
     With ``older_than_days`` only checkpoints created more than that many days ago (and not
     among the latest ``keep``) go. Pending writes of deleted checkpoints and blobs no kept
@@ -56,7 +57,8 @@ def checkpoints_prune(
     candidates = Checkpoint.objects.values("thread_id", "checkpoint_ns").annotate(
         n=Count("id"), oldest=Min("created_at")
     )
-    candidates = candidates.filter(n__gt=keep)
+    # A namespace over ``keep``, or a subgraph call's (it may go whole with its root checkpoint).
+    candidates = candidates.filter(Q(n__gt=keep) | Q(checkpoint_ns__contains=":"))
     if cutoff is not None:
         candidates = candidates.filter(oldest__lt=cutoff)
     thread_ids = sorted({row["thread_id"] for row in candidates.order_by()})
