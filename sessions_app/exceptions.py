@@ -4,7 +4,10 @@
 exception                  status  raised when
 =========================  ======  =============================================================
 ``SessionNotFound``        404     the session does not exist *or belongs to someone else*
-``SessionGone``            410     the session was deleted while the caller was using it
+``SessionGone``            410     the session was deleted while the caller was using it, or is
+                                  being re-created/imported under a deleted id (a tombstone)
+``ThreadGone``             410     a LangGraph write (``put`` / ``put_writes`` / ``copy_thread``) on
+                                  the thread of a deleted conversation; nothing was stored
 ``SessionReadOnly``        409     the session is archived (read-only until unarchived)
 ``InvalidInput``           400     input failed validation (message too large, bad role …)
 ``ServiceUnavailable``     503     the database (the source of truth) cannot be reached
@@ -56,6 +59,15 @@ class SessionGone(ChatMemoryError):
 
     status_code = 410
     code = "gone"
+
+
+class ThreadGone(SessionGone):
+    """The conversation this LangGraph thread belongs to was deleted; nothing was stored.
+
+    Raised by ``DjangoSaver.put`` / ``put_writes`` / ``copy_thread`` (and their ``a*`` twins) for a
+    ``thread_id`` that is the id of a deleted conversation (``models.DeletedSession``), e.g. a graph
+    still running when its conversation was deleted or erased. A ``SessionGone``: 410, code ``gone``.
+    """
 
 
 class SessionReadOnly(ChatMemoryError):

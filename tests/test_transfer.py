@@ -108,8 +108,12 @@ def test_import_keeps_the_id_by_default_and_refuses_a_taken_one(rich_session, ot
     with pytest.raises(CommandError, match="already exists"):
         call_command("import_session", str(path))
     session_delete(session_id=rich_session.pk, actor=None)
-    call_command("import_session", str(path), "--owner", "mallory")
-    assert ChatSession.objects.get(pk=rich_session.pk).owner == other_user
+    # a deleted conversation never comes back under its id (issue 11); a new id is fine
+    with pytest.raises(CommandError, match="was deleted; import it with a new id"):
+        call_command("import_session", str(path), "--owner", "mallory")
+    assert not ChatSession.objects.filter(pk=rich_session.pk).exists()
+    call_command("import_session", str(path), "--owner", "mallory", "--new-id")
+    assert ChatSession.objects.get(owner=other_user).title == rich_session.title
     chosen = uuid.uuid4()
     call_command("import_session", str(path), "--session-id", str(chosen))
     assert ChatSession.objects.get(pk=chosen).owner.username == "olivia"

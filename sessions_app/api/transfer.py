@@ -81,7 +81,8 @@ def import_session(request: ApiRequest, query: Query[ImportQuery],
     """Validate the document and write it as one new session owned by the caller (all or nothing).
 
     400 names the first bad place of an invalid document; 409 if ``keep_id`` and the id is
-    taken. A tenant-bound token can only import sessions of its tenant.
+    taken, 410 if ``keep_id`` and it is a deleted conversation's id (a deleted conversation never
+    comes back; import it without ``keep_id``). A tenant-bound token can only import sessions of its tenant.
     """
     try:
         check_state(document)

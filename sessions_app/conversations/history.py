@@ -82,7 +82,9 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
             owned by a user, use ``for_user(..., create=True)``.
 
     Writes raise ``SessionGone`` if the session is deleted meanwhile and ``SessionReadOnly`` if
-    it is archived (see ``messages_append``).
+    it is archived (see ``messages_append``); nothing is stored then. A deleted conversation never
+    comes back: ``for_user(create=True)`` with its id raises ``SessionGone`` too, instead of creating
+    it again (its tombstone, ``models.DeletedSession``).
 
     With ``cache=True`` (the default) a session found in the active-session cache is not read
     from the database: ``session`` is then a snapshot with ``id``, ``owner_id``, ``status``,

@@ -12,7 +12,7 @@ from .. import cache
 from ..exceptions import InvalidInput, SessionGone
 from ..governance.audit import Actor
 from ..governance.lifecycle import sessions_archive, sessions_delete, sessions_unarchive
-from ..models import TITLE_MAX_LENGTH, ChatSession
+from ..models import TITLE_MAX_LENGTH, ChatSession, DeletedSession
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -57,7 +57,10 @@ def session_create(
     ``keep_state_versions`` opts into state-version retention, see ``services.retention``).
     ``expires_at`` (timezone-aware) makes the session ephemeral: retention deletes it after
     that instant. ``cache_ttl`` is the session's cache TTL in seconds (at least 60; ``None`` for
-    ``CHATMEMORY_CACHE_TTL``). Raises ``InvalidInput`` for a bad id, title, metadata, expiry or TTL.
+    ``CHATMEMORY_CACHE_TTL``). Raises ``InvalidInput`` for a bad id, title, metadata, expiry or TTL,
+    and ``SessionGone`` (410) for the id of a deleted conversation (``models.DeletedSession``): a
+    deleted conversation is never re-created, e.g. by a ``RunnableWithMessageHistory`` factory
+    (``DjangoChatMessageHistory.for_user``) called again with its id.
     """
     if metadata is not None and not isinstance(metadata, dict):
         raise InvalidInput("metadata must be a JSON object")
@@ -69,7 +72,7 @@ def session_create(
             kwargs["id"] = session_id if isinstance(session_id, uuid.UUID) else uuid.UUID(str(session_id))
         except ValueError:
             raise InvalidInput(f"{session_id!r} is not a valid session id (UUID)") from None
-    return ChatSession.objects.create(
+    session = ChatSession.objects.create(
         owner=owner,
         title=_clean_title(title),
         tenant=tenant or "",
@@ -78,6 +81,9 @@ def session_create(
         expires_at=expires_at,
         **kwargs,
     )
+    if kwargs:  # a chosen id: after the INSERT, which waited for a concurrent delete of that id (if any)
+        DeletedSession.refuse(session.pk)
+    return session
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Sum
 
-from ..models import AuditLogEntry, ChatSession, Checkpoint, Folder, SessionState, ShareLink, StoreItem
+from ..models import AuditLogEntry, ChatSession, Checkpoint, DeletedSession, Folder, SessionState, ShareLink, StoreItem
 from .audit import Actor, audit_record
 from .lifecycle import delete_checkpoints, evict_cached_sessions, sessions_delete
 
@@ -57,18 +57,26 @@ def user_erase(*, user: Any, actor: Actor) -> ErasureSummary:
     the user's id in ``target_user_id`` and the counts, not the username. Audit entries the
     user wrote as an actor stay, with ``user`` set to ``NULL`` (``actor`` keeps the name they
     acted under; an actor erasing themself is recorded as ``user=NULL`` too).
+
+    Never resurrect: the session rows are locked (``SELECT … FOR UPDATE``, primary-key order)
+    before anything is deleted, and each leaves a tombstone (``DeletedSession``, reason ``erase``),
+    as in ``lifecycle.sessions_delete``: late appends, re-creates and graph writes are refused.
     """
     user_id = user.pk
     if actor is not None and not isinstance(actor, str) and getattr(actor, "pk", None) == user_id:
         actor = actor.get_username()  # the row is about to go; keep the name only
     user_model = get_user_model()
     user_model.objects.select_for_update().filter(pk=user_id).first()  # lock: no new sessions meanwhile
-    session_ids = tuple(ChatSession.objects.owned_by(user).order_by("pk").values_list("pk", flat=True))
+    # Lock the sessions first: a graph write racing the erasure waits here, then finds them gone.
+    session_ids = tuple(
+        ChatSession.objects.owned_by(user).select_for_update().order_by("pk").values_list("pk", flat=True)
+    )
     states, _ = SessionState.objects.filter(session_id__in=session_ids).delete()
     share_links, _ = ShareLink.objects.filter(owner_id=user_id).delete()  # every link of theirs: 404 from now on
     checkpoints = delete_checkpoints(session_ids)
     # Long-term memory under the user's namespaces (sessions_app.store.namespaces), every tenant.
     _, store_rows = StoreItem.objects.owned_by(user_id).delete()
+    DeletedSession.record(session_ids, reason=AuditLogEntry.Action.ERASE)
     deleted_messages = 0
     # Sessions in chunks keep the IN lists small; messages go by one DELETE per chunk (cascade).
     for start in range(0, len(session_ids), 1000):
@@ -102,7 +110,7 @@ def user_erase(*, user: Any, actor: Actor) -> ErasureSummary:
         details={"state_versions": states, "checkpoints": checkpoints, "share_links": share_links,
                  "other_rows": other},
     )
-    evict_cached_sessions(session_ids)
+    evict_cached_sessions(session_ids, deleted=True)
     return summary
 
 

@@ -17,7 +17,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from .. import cache
-from ..models import AuditLogEntry, ChatMessage, ChatSession, SessionState, ShareLink, StoreItem
+from ..models import AuditLogEntry, ChatMessage, ChatSession, DeletedSession, SessionState, ShareLink, StoreItem
 from .audit import Actor, audit_record
 
 
@@ -35,15 +35,16 @@ class DeleteResult:
         return len(self.session_ids)
 
 
-def evict_cached_sessions(session_ids: Sequence[uuid.UUID]) -> None:
+def evict_cached_sessions(session_ids: Sequence[uuid.UUID], *, deleted: bool = False) -> None:
     """Drop the sessions' entries from the active-session cache once the transaction commits.
 
     Called inside the database write of every archive / unarchive / delete path, so admin
     single and bulk actions, commands, tasks and erasure all evict the same way (see
     ``sessions_app.cache.evict_after_commit``: until the commit, this connection reads those
     sessions from the database; a cache failure is logged and the eviction retried later).
+    ``deleted=True`` for deleted sessions: no late cache update writes their content back.
     """
-    cache.evict_after_commit(*session_ids)
+    cache.evict_after_commit(*session_ids, gone=deleted)
 
 
 def delete_checkpoints(session_ids: Sequence[uuid.UUID]) -> int:
@@ -77,6 +78,13 @@ def sessions_delete(
     (``StoreItem.session_id``), then the sessions (the search index entries go with the message
     rows: ``sessions_app.search.schema``). Ids already gone are skipped
     (idempotent); nothing is audited when nothing was deleted. Keep batches to a few thousand ids.
+
+    Never resurrect: each deleted session leaves a tombstone (``DeletedSession``, reason
+    ``action``) in this transaction, so nothing arriving late brings it back — an append from a
+    history made before (``SessionGone``: the row is gone), a re-create under its id
+    (``session_create``, ``for_user``, an import: ``SessionGone``), a graph still writing to its
+    thread (``DjangoSaver``: ``ThreadGone``; a write racing this delete waits for the row lock held
+    here, then finds the row gone).
     """
     ids = _lock(ChatSession.objects.filter(pk__in=list(session_ids)), still)
     if not ids:
@@ -86,9 +94,10 @@ def sessions_delete(
     share_links, _ = ShareLink.objects.filter(session_id__in=ids).delete()  # their pages answer 404 from now on
     checkpoints = delete_checkpoints(ids)
     _, store_rows = StoreItem.objects.filter(session_id__in=ids).delete()  # their summaries (memory)
+    DeletedSession.record(ids, reason=action)
     ChatSession.objects.filter(pk__in=ids).delete()
     _audit_and_evict(
-        ids, action=action, actor=actor, messages=messages,
+        ids, action=action, actor=actor, messages=messages, deleted=True,
         details={"state_versions": states, "checkpoints": checkpoints, "share_links": share_links,
                  "store_items": store_rows.get(StoreItem._meta.label, 0), **(details or {})},
     )
@@ -139,6 +148,7 @@ def _lock(qs: QuerySet[ChatSession], still: QuerySet[ChatSession] | None) -> tup
 
 def _audit_and_evict(
     ids: tuple[uuid.UUID, ...], *, action: str, actor: Actor, messages: int, details: dict[str, Any] | None,
+    deleted: bool = False,
 ) -> None:
     """One audit entry for the batch (``session_id`` for one session, ``session_ids`` for more); evict them."""
     audit_record(
@@ -150,7 +160,7 @@ def _audit_and_evict(
         messages=messages,
         details=details,
     )
-    evict_cached_sessions(ids)
+    evict_cached_sessions(ids, deleted=deleted)
 
 
 def _set_status(

@@ -9,6 +9,7 @@ from .sharing import ShareLink, ShareLinkQuerySet
 from .state import SessionState, SessionStateQuerySet
 from .store import StoreItem, StoreItemQuerySet, StoreVector
 from .tokens import ApiToken, ApiTokenQuerySet
+from .tombstones import DeletedSession
 
 __all__ = [
     "ApiToken",
@@ -24,6 +25,7 @@ __all__ = [
     "CheckpointBlob",
     "CheckpointThread",
     "CheckpointWrite",
+    "DeletedSession",
     "FOLDER_NAME_MAX_LENGTH",
     "Folder",
     "FolderQuerySet",

@@ -16,7 +16,7 @@ from ..conversations.serialization import plain_text, to_record
 from ..db import pg_copy_rows
 from ..exceptions import InvalidInput
 from ..governance.audit import Actor, audit_record
-from ..models import TITLE_MAX_LENGTH, AuditLogEntry, ChatMessage, ChatSession
+from ..models import TITLE_MAX_LENGTH, AuditLogEntry, ChatMessage, ChatSession, DeletedSession
 from .importers.base import ParsedConversation
 
 if TYPE_CHECKING:
@@ -74,8 +74,10 @@ def conversations_import(
     Idempotent: the session id is ``import_session_id(owner, format, source id)`` and the source
     is recorded in ``metadata["source"] = {"format", "id", …}``; a conversation whose id already
     exists (imported before, or repeated in the same input) is skipped, as is one without
-    messages. If a concurrent import of the same conversations wins a race (``IntegrityError``),
-    the batch is rolled back and retried once, skipping what the other import wrote.
+    messages; so is one imported before and deleted since (counted in ``skipped_existing``: a
+    deleted conversation never comes back, ``models.DeletedSession``). If a concurrent import of
+    the same conversations wins a race (``IntegrityError``), the batch is rolled back and retried
+    once, skipping what the other import wrote.
 
     The input is consumed lazily (memory is bounded by one batch), so this function does not
     validate a whole file before writing: callers that promise "nothing from an invalid file" —
@@ -158,6 +160,7 @@ def _import_batch(
             continue
         wanted[session_id] = conversation
     existing = set(ChatSession.objects.filter(pk__in=list(wanted)).values_list("pk", flat=True))
+    existing |= set(DeletedSession.objects.filter(pk__in=list(wanted)).values_list("pk", flat=True))
     result.skipped_existing += len(existing)
     now = timezone.now()
     sessions: list[ChatSession] = []

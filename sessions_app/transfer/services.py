@@ -9,9 +9,9 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from ..conversations.serialization import from_records, plain_text
-from ..exceptions import InvalidInput
+from ..exceptions import InvalidInput, SessionGone
 from ..governance.audit import Actor, audit_record
-from ..models import AuditLogEntry, ChatMessage, ChatSession, SessionState
+from ..models import AuditLogEntry, ChatMessage, ChatSession, DeletedSession, SessionState
 from .export import FORMAT_VERSION, iter_session_bundle, iter_session_document
 from .markdown import iter_session_markdown
 from .native import SessionDocument
@@ -113,8 +113,9 @@ def session_import(
     timestamps, state versions their numbers, tags and timestamps, the session its status and
     times, so exporting the import gives the same document apart from ``session.id``,
     ``session.owner`` (when imported for someone else) and ``exported_at``. Raises
-    ``SessionExists`` (409) when the id is taken and ``InvalidInput`` for an unknown owner;
-    either way nothing is written.
+    ``SessionExists`` (409) when the id is taken, ``SessionGone`` (410) when it is the id of a
+    deleted conversation (a deleted conversation never comes back; import it with ``new_id``) and
+    ``InvalidInput`` for an unknown owner; either way nothing is written.
     """
     if session_id is not None and new_id:
         raise InvalidInput("give either a session id or new_id, not both")
@@ -129,6 +130,10 @@ def session_import(
             session = ChatSession.objects.create(id=pk, owner=owner, message_count=len(document.messages), **fields)
     except IntegrityError:
         raise SessionExists(f"session {pk} already exists") from None
+    try:
+        DeletedSession.refuse(pk)  # after the INSERT: see DeletedSession.refuse
+    except SessionGone:
+        raise SessionGone(f"session {pk} was deleted; import it with a new id (--new-id)") from None
     messages = from_records(m.message for m in document.messages)
     ChatMessage.objects.bulk_create(
         (

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sessions_app.exceptions import InvalidInput
+from sessions_app.exceptions import InvalidInput, SessionGone
 from sessions_app.transfer.native import SessionDocument, parse_session_document
 
 from ...transfer.services import session_import
@@ -54,7 +54,7 @@ class Command(BaseCommand):
                 new_id = True  # foreign files carry no session id of ours
             session = session_import(document=document, owner=user, session_id=pk, new_id=new_id,
                                      actor="command:import_session", source=file)
-        except InvalidInput as exc:
+        except (InvalidInput, SessionGone) as exc:  # SessionGone: the id of a deleted conversation
             raise CommandError(f"{file}: {exc.detail}") from None
         self.stdout.write(self.style.SUCCESS(
             f"Imported session {session.pk} for {session.owner.get_username()}: {len(document.messages)} messages, "
