@@ -15,6 +15,7 @@ from django.db import connection, transaction
 
 from ..models import Checkpoint, CheckpointBlob, CheckpointThread, CheckpointWrite
 from . import sql
+from .gate import refuse_thread
 
 _CHUNK = 500
 
@@ -147,7 +148,9 @@ def delete_for_runs(run_ids: Sequence[str]) -> int:
 
 @transaction.atomic
 def copy_thread(source_thread_id: str, target_thread_id: str) -> None:
-    """Copy all rows of a thread under ``target_thread_id`` (three ``INSERT … SELECT``)."""
+    """Copy all rows of a thread under ``target_thread_id`` (three ``INSERT … SELECT``); raises
+    ``ThreadGone`` when the target is a deleted conversation's thread (``gate``)."""
+    refuse_thread(str(target_thread_id))
     with connection.cursor() as cur:
         for statement in sql.copy_thread():
             cur.execute(statement, [target_thread_id, source_thread_id])

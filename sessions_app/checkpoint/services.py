@@ -17,6 +17,7 @@ from ..exceptions import InvalidInput
 from ..models import Checkpoint, CheckpointBlob, CheckpointWrite
 from ..observability.metrics import retention_action
 from . import maintenance, prune
+from .gate import refuse_thread
 from .maintenance import PruneResult
 
 __all__ = ["PruneResult", "checkpoints_prune", "thread_copy", "thread_fork", "thread_prune", "threads_delete"]
@@ -111,9 +112,11 @@ def thread_fork(
 
     ``graph.invoke(None, {"configurable": {"thread_id": new_id}})`` continues from there, as
     LangGraph's own forks do, without touching the original thread. Raises ``InvalidInput`` for
-    an unknown checkpoint or an existing target.
+    an unknown checkpoint or an existing target, ``ThreadGone`` for a target that is the thread
+    of a deleted conversation.
     """
     target = str(target_thread_id or uuid.uuid4())
+    refuse_thread(target)
     if Checkpoint.objects.filter(thread_id=target).exists():
         raise InvalidInput(f"thread {target!r} already exists")
     rows = {

@@ -14,6 +14,7 @@ blobs, which it otherwise picks on fresh tables and which grows with the thread)
 from __future__ import annotations
 
 from ..models import Checkpoint, CheckpointBlob, CheckpointThread, CheckpointWrite
+from .gate import GATE
 
 CP = Checkpoint._meta.db_table
 BLOB = CheckpointBlob._meta.db_table
@@ -78,6 +79,7 @@ INSERT_BLOBS_POSTGRESQL = (
     f"INSERT INTO {BLOB} (thread_id, checkpoint_ns, channel, version, type, blob) "
     "SELECT %s, %s, u.channel, u.version, u.type, u.blob "
     "FROM unnest(%s::text[], %s::text[], %s::text[], %b::bytea[]) AS u(channel, version, type, blob) "
+    "WHERE NOT (SELECT gone FROM gate) "
     "ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING"
 )
 
@@ -103,20 +105,27 @@ def _upsert_thread(source: str, greatest: str) -> str:
     )
 
 
+_UPSERT_CHECKPOINT_GATED = UPSERT_CHECKPOINT.replace(
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+    "SELECT %s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s::timestamptz WHERE NOT (SELECT gone FROM gate)",
+)
 PUT_POSTGRESQL = (
-    f"WITH blobs AS ({INSERT_BLOBS_POSTGRESQL}), "
-    f"cp AS ({UPSERT_CHECKPOINT} RETURNING thread_id, checkpoint_ns, checkpoint_id, metadata, created_at, "
-    "(xmax = 0) AS inserted) "
+    f"WITH {GATE}, blobs AS ({INSERT_BLOBS_POSTGRESQL}), "
+    f"cp AS ({_UPSERT_CHECKPOINT_GATED} RETURNING thread_id, checkpoint_ns, checkpoint_id, metadata, created_at, "
+    "(xmax = 0) AS inserted), "
+    "th AS ("
     + _upsert_thread(
         f"SELECT thread_id, checkpoint_ns, inserted::integer, checkpoint_id, {STEP['postgresql']}, created_at, "
         "created_at FROM cp",
         "GREATEST",
     )
+    + ") SELECT gone FROM gate"
 )
-"""``put`` as one statement: the blobs (parameters: thread_id, checkpoint_ns, then arrays of
-channel, version, type, blob — empty when there are none) in a data-modifying CTE, the checkpoint
-upsert (its parameters follow), and the thread's ``CheckpointThread`` row (``xmax = 0``: inserted,
-not overwritten)."""
+"""``put`` as one statement: the gate (``gate.GATE``; parameter: the thread's conversation id or
+NULL), the blobs (parameters: thread_id, checkpoint_ns, then arrays of channel, version, type,
+blob — empty when there are none) in a data-modifying CTE, the checkpoint upsert (its parameters
+follow), and the thread's ``CheckpointThread`` row (``xmax = 0``: inserted, not overwritten).
+Returns one row: ``gone`` (true: the thread's conversation was deleted and nothing was written)."""
 
 UPSERT_THREAD_SQLITE = _upsert_thread(
     f"SELECT thread_id, checkpoint_ns, %s, checkpoint_id, {STEP['sqlite']}, created_at, created_at FROM {CP} "
@@ -145,17 +154,19 @@ def refresh_threads(n: int, *, step: str) -> str:
     )
 
 _WRITES_POSTGRESQL = (
-    f"INSERT INTO {WRITE} (thread_id, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, "
-    "blob) SELECT %s, %s, %s, %s, %s, u.idx, u.channel, u.type, u.blob "
+    f"WITH {GATE}, w AS (INSERT INTO {WRITE} (thread_id, checkpoint_ns, checkpoint_id, task_id, task_path, idx, "
+    "channel, type, blob) SELECT %s, %s, %s, %s, %s, u.idx, u.channel, u.type, u.blob "
     "FROM unnest(%s::int[], %s::text[], %s::text[], %b::bytea[]) AS u(idx, channel, type, blob) "
-    "ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) "
+    "WHERE NOT (SELECT gone FROM gate) ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) "
 )
 INSERT_WRITES_POSTGRESQL = {
-    True: _WRITES_POSTGRESQL + "DO UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type, blob = EXCLUDED.blob",
-    False: _WRITES_POSTGRESQL + "DO NOTHING",
+    True: _WRITES_POSTGRESQL + "DO UPDATE SET channel = EXCLUDED.channel, type = EXCLUDED.type, blob = EXCLUDED.blob"
+    ") SELECT gone FROM gate",
+    False: _WRITES_POSTGRESQL + "DO NOTHING) SELECT gone FROM gate",
 }
-"""``put_writes`` (key: upsert?): parameters thread_id, checkpoint_ns, checkpoint_id, task_id,
-task_path, then arrays of idx, channel, type, blob (idx unique within the call)."""
+"""``put_writes`` (key: upsert?): parameters the gate's (``gate.GATE``), thread_id, checkpoint_ns,
+checkpoint_id, task_id, task_path, then arrays of idx, channel, type, blob (idx unique within the
+call). Returns one row: ``gone`` (see ``PUT_POSTGRESQL``)."""
 
 
 def insert_writes(n: int, *, upsert: bool) -> str:

@@ -18,8 +18,9 @@ from langgraph.checkpoint.base import Checkpoint as LGCheckpoint
 from langgraph.checkpoint.serde.base import SerializerProtocol
 from langgraph.checkpoint.serde.types import _DeltaSnapshot
 
+from ..db import pg_fetchall
 from . import sql
-from .rows import write_postgresql
+from .gate import conversation_id, gone_error, refuse_thread
 
 _PRIMITIVES = (str, int, float, bool)
 
@@ -35,7 +36,8 @@ def put_checkpoint(
 
     Primitive channel values are stored inline in the checkpoint; others once per channel version
     (``CheckpointBlob``). One statement on PostgreSQL (``sql.PUT_POSTGRESQL``, which also maintains
-    ``CheckpointThread``), one transaction on SQLite.
+    ``CheckpointThread``), one transaction on SQLite. Raises ``ThreadGone`` (nothing stored) when
+    ``thread_id`` is the thread of a deleted conversation (``gate``).
     """
     conf = config["configurable"]
     thread_id = str(conf["thread_id"])
@@ -65,10 +67,11 @@ def put_checkpoint(
     ]
     if connection.vendor == "postgresql":
         columns = [list(column) for column in zip(*blobs, strict=True)] if blobs else [[], [], [], []]
-        write_postgresql(sql.PUT_POSTGRESQL, [thread_id, checkpoint_ns, *columns, *cp_params])
+        _gated(sql.PUT_POSTGRESQL, thread_id, [thread_id, checkpoint_ns, *columns, *cp_params])
     else:
         key = [thread_id, checkpoint_ns, checkpoint["id"]]
         with transaction.atomic(), connection.cursor() as cur:
+            refuse_thread(thread_id)
             if blobs:
                 cur.execute(
                     sql.insert_blobs(len(blobs)),
@@ -87,7 +90,8 @@ def put_pending_writes(
     serde: SerializerProtocol, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str
 ) -> None:
     """Store a task's pending writes (``BaseCheckpointSaver.put_writes``): special channels
-    (``WRITES_IDX_MAP``) replace an earlier write of the same task, others keep the first."""
+    (``WRITES_IDX_MAP``) replace an earlier write of the same task, others keep the first.
+    Raises ``ThreadGone`` (nothing stored) on the thread of a deleted conversation (``gate``)."""
     if not writes:
         return
     conf = config["configurable"]
@@ -98,10 +102,20 @@ def put_pending_writes(
     head = [str(conf["thread_id"]), conf.get("checkpoint_ns", ""), conf["checkpoint_id"], task_id, task_path]
     if connection.vendor == "postgresql":
         channels, types, blobs = (list(column) for column in zip(*rows.values(), strict=True))
-        write_postgresql(sql.INSERT_WRITES_POSTGRESQL[upsert], [*head, list(rows), channels, types, blobs])
+        _gated(sql.INSERT_WRITES_POSTGRESQL[upsert], head[0], [*head, list(rows), channels, types, blobs])
         return
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
+        refuse_thread(head[0])
         cur.execute(
             sql.insert_writes(len(rows), upsert=upsert),
             [p for idx, row in rows.items() for p in (*head, idx, *row)],
         )
+
+
+def _gated(query: str, thread_id: str, params: list[Any]) -> None:
+    """Run a gated PostgreSQL write (``gate.GATE`` first: one statement, prepared, server-side
+    binding on Django's connection and transaction); raise ``ThreadGone`` if it wrote nothing
+    because the thread's conversation was deleted."""
+    ((gone,),) = pg_fetchall(query, [conversation_id(thread_id), *params], prepare=True)
+    if gone:
+        raise gone_error(thread_id)
