@@ -98,14 +98,19 @@ def append_entries_and_read(session_id: uuid.UUID, entries: Sequence[tuple[int, 
     return window
 
 
-def evict(*session_ids: uuid.UUID) -> None:
-    """Drop the sessions' cache entries and bump their epochs; never raises (retried later)."""
+def evict(*session_ids: uuid.UUID, gone: bool = False) -> None:
+    """Drop the sessions' cache entries and bump their epochs; never raises (retried later).
+
+    ``gone=True`` (the sessions were deleted): a marker kept ``EPOCH_TTL`` makes a late append (a
+    writer that committed before the delete and updates the cache after it) and any fill write
+    nothing, so no deleted content is cached again. Retried after a failure as a plain eviction.
+    """
     if not session_ids:
         return
     try:
         store = current_store()
         flush_pending(store)
-        store.evict(list(session_ids))
+        store.evict(list(session_ids), gone=gone)
     except Exception as exc:
         failed("evict", list(session_ids), exc)
         return

@@ -61,15 +61,16 @@ def append_after_commit(session_id: uuid.UUID, entries: Sequence[tuple[int, str]
     _after_commit([session_id], lambda: append_entries(session_id, entries))
 
 
-def evict_after_commit(*session_ids: uuid.UUID) -> None:
-    """Evict the sessions once the current transaction commits (at once in autocommit)."""
-    _after_commit(list(session_ids), lambda: evict(*session_ids))
+def evict_after_commit(*session_ids: uuid.UUID, gone: bool = False) -> None:
+    """Evict the sessions once the current transaction commits (at once in autocommit);
+    ``gone=True`` for deleted sessions (see ``api.evict``)."""
+    _after_commit(list(session_ids), lambda: evict(*session_ids, gone=gone))
 
 
 def evict_deleted_session(sender: Any, instance: Any, **kwargs: Any) -> None:
-    """``post_delete`` receiver for ``ChatSession``: evict after the commit.
+    """``post_delete`` receiver for ``ChatSession``: evict (as deleted) after the commit.
 
     The services evict explicitly; this catches deletions they do not see, such as the cascade
     from deleting a user (Django sends ``post_delete`` for cascaded sessions).
     """
-    evict_after_commit(instance.pk)
+    evict_after_commit(instance.pk, gone=True)

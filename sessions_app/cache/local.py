@@ -49,6 +49,8 @@ class LocalWindowStore:
             if str(self.cache.get(ekey, 0)) != epoch:
                 return False
             state = self.cache.get(wkey) or {"entries": {}, "last_seq": 0}
+            if state.get("gone"):
+                return False
             state.update(ready=True, lo=lo, meta=meta.as_json(), ttl=ttl, last_seq=max(state["last_seq"], last_seq))
             state["entries"].update(dict(entries))
             self._trim_and_store(wkey, state, ttl)
@@ -58,6 +60,8 @@ class LocalWindowStore:
         wkey, _ = self._keys(session_id)
         with self._lock:
             state = self.cache.get(wkey) or {"entries": {}, "last_seq": 0, "ttl": session_ttl(None)}
+            if state.get("gone"):
+                return  # deleted: a late append writes nothing
             state["entries"].update(dict(entries))
             state["last_seq"] = max([state["last_seq"], *(s for s, _ in entries)])
             self._trim_and_store(wkey, state, state["ttl"])
@@ -73,11 +77,14 @@ class LocalWindowStore:
         state["expires_at"] = time.monotonic() + ttl
         self.cache.set(wkey, state, ttl)
 
-    def evict(self, session_ids: Sequence[uuid.UUID]) -> None:
+    def evict(self, session_ids: Sequence[uuid.UUID], *, gone: bool = False) -> None:
         with self._lock:
             for session_id in session_ids:
                 wkey, ekey = self._keys(session_id)
-                self.cache.delete(wkey)
+                if gone:  # deleted: reads miss, late appends and fills write nothing
+                    self.cache.set(wkey, {"gone": True}, EPOCH_TTL)
+                else:
+                    self.cache.delete(wkey)
                 epoch = int(self.cache.get(ekey, 0)) + 1
                 self.cache.set(ekey, epoch, EPOCH_TTL)
 

@@ -7,6 +7,7 @@ Per session three keys (prefixed with the alias' ``KEY_PREFIX`` and version, via
   member keeps two identical messages apart; one member per seq: an add first removes any
   member with that score, since the same record may be spelled differently, e.g. by jsonb);
 * ``e:<id>`` the eviction epoch (an integer, kept a day);
+* after a delete, ``m:<id>`` holds only ``gone`` (kept a day): a late append or fill writes nothing;
 
 and one for the alias, ``gen``: the cache *generation*, raised by ``failover.guard_connection``
 whenever this Redis is a master with another replication history than the one the cache was
@@ -71,6 +72,7 @@ end
 _FILL = """
 local g = redis.call('GET', KEYS[4]) or '0'
 if (redis.call('GET', KEYS[3]) or '0') .. ':' .. g ~= ARGV[1] then return 0 end
+if redis.call('HEXISTS', KEYS[1], 'gone') == 1 then return 0 end
 if redis.call('HGET', KEYS[1], 'gen') ~= g then redis.call('DEL', KEYS[1], KEYS[2]) end
 local last = tonumber(ARGV[3])
 local cur = tonumber(redis.call('HGET', KEYS[1], 'last_seq') or '0')
@@ -90,22 +92,25 @@ return 1
 def _append_body(first_pair: int) -> str:
     """Lua: add the members ``ARGV[first_pair], ARGV[first_pair + 1], …`` (seq, "seq:json"), raise
     ``last_seq`` to ``ARGV[3]`` if higher, trim below ``last_seq - ARGV[2]`` (the cap), refresh TTLs
-    (the session's, or ``ARGV[1]`` if not filled yet). A window of an older generation is dropped first."""
+    (the session's, or ``ARGV[1]`` if not filled yet). A window of an older generation is dropped first;
+    nothing is written for a deleted session (its hash holds ``gone``: see ``evict(gone=True)``)."""
     return f"""
 local g = redis.call('GET', KEYS[4]) or '0'
-if redis.call('HGET', KEYS[1], 'gen') ~= g then redis.call('DEL', KEYS[1], KEYS[2]) end
-local ttl = redis.call('HGET', KEYS[1], 'ttl') or ARGV[1]
 local last = tonumber(ARGV[3])
-local cur = tonumber(redis.call('HGET', KEYS[1], 'last_seq') or '0')
-if cur > last then last = cur end
-redis.call('HSET', KEYS[1], 'last_seq', last, 'gen', g)
-for i = {first_pair}, #ARGV, 2 do
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], ARGV[i], ARGV[i])
-  redis.call('ZADD', KEYS[2], ARGV[i], ARGV[i + 1])
+if redis.call('HEXISTS', KEYS[1], 'gone') == 0 then
+  if redis.call('HGET', KEYS[1], 'gen') ~= g then redis.call('DEL', KEYS[1], KEYS[2]) end
+  local ttl = redis.call('HGET', KEYS[1], 'ttl') or ARGV[1]
+  local cur = tonumber(redis.call('HGET', KEYS[1], 'last_seq') or '0')
+  if cur > last then last = cur end
+  redis.call('HSET', KEYS[1], 'last_seq', last, 'gen', g)
+  for i = {first_pair}, #ARGV, 2 do
+    redis.call('ZREMRANGEBYSCORE', KEYS[2], ARGV[i], ARGV[i])
+    redis.call('ZADD', KEYS[2], ARGV[i], ARGV[i + 1])
+  end
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', last - tonumber(ARGV[2]))
+  redis.call('EXPIRE', KEYS[1], ttl)
+  redis.call('EXPIRE', KEYS[2], ttl)
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', last - tonumber(ARGV[2]))
-redis.call('EXPIRE', KEYS[1], ttl)
-redis.call('EXPIRE', KEYS[2], ttl)
 """
 
 
@@ -185,11 +190,14 @@ class RedisWindowStore:
         args = [session_ttl(None), window_cap(), max(seq for seq, _ in entries), limit, *_members(entries)]
         return _window(self._append_read(keys=self._keys(session_id), args=args))
 
-    def evict(self, session_ids: Sequence[uuid.UUID]) -> None:
+    def evict(self, session_ids: Sequence[uuid.UUID], *, gone: bool = False) -> None:
         pipe = self.client.pipeline(transaction=True)
         for session_id in session_ids:
             meta_key, zset_key, epoch_key, _ = self._keys(session_id)
             pipe.delete(meta_key, zset_key)
+            if gone:  # a hash with only ``gone``: reads miss, late appends and fills write nothing
+                pipe.hset(meta_key, "gone", 1)
+                pipe.expire(meta_key, EPOCH_TTL)
             pipe.incr(epoch_key)
             pipe.expire(epoch_key, EPOCH_TTL)
         pipe.execute()
