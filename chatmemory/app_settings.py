@@ -68,6 +68,9 @@ CHATMEMORY_PURGE_ARCHIVED_AFTER_DAYS = env_int("CHATMEMORY_PURGE_ARCHIVED_AFTER_
 # State versions kept per session when its metadata says {"keep_state_versions": true} (an integer
 # there overrides it); tagged snapshots are always kept.
 CHATMEMORY_KEEP_STATE_VERSIONS = env_int("CHATMEMORY_KEEP_STATE_VERSIONS", 20, minimum=1)
+# Days the tombstone of a deleted conversation (sessions_app.models.DeletedSession: id, time, reason;
+# it refuses late writes with SessionGone/ThreadGone) is kept; retention deletes older ones (0 = keep for ever).
+CHATMEMORY_TOMBSTONE_DAYS = env_int("CHATMEMORY_TOMBSTONE_DAYS", 365, minimum=0)
 # Sessions per retention batch (one transaction and one DELETE/UPDATE per batch).
 CHATMEMORY_RETENTION_BATCH_SIZE = env_int("CHATMEMORY_RETENTION_BATCH_SIZE", 500, minimum=1)
 # The beat schedule, declared in code (one entry per periodic task).

@@ -1,4 +1,4 @@
-"""Retention: archive idle sessions, purge old archived ones, delete expired ones, prune state.
+"""Retention: archive idle sessions, purge old archived ones, delete expired ones, prune state, tombstones.
 
 One service, two thin interfaces (Django's ``clearsessions`` pattern): the management commands
 ``archive_inactive`` / ``purge_archived`` / ``apply_retention`` and the Celery task
@@ -30,6 +30,7 @@ from ..observability.metrics import retention_action
 from .audit import Actor, audit_record
 from .lifecycle import sessions_archive, sessions_delete
 from .state import state_prune
+from .tombstones import tombstones_delete
 
 Progress = Callable[[int], object]
 """Called with the number of sessions handled after each batch (a tqdm bar's ``update``)."""
@@ -47,6 +48,7 @@ class StepSummary:
     messages: int = 0
     state_versions: int = 0
     checkpoints: int = 0
+    tombstones: int = 0  # step delete_tombstones: tombstones of deleted sessions removed
     batches: int = 0
     skipped: str = ""  # why the step did not run (policy switched off)
 
@@ -255,7 +257,8 @@ def retention_apply(
     *, actor: Actor, now: datetime | None = None, dry_run: bool = False, batch_size: int | None = None,
     progress_factory: Callable[[str, int], Progress | None] | None = None,
 ) -> RetentionSummary:
-    """Run every retention step in order: delete expired, archive idle, purge archived, prune state.
+    """Run every retention step in order: delete expired, archive idle, purge archived, prune state,
+    delete old tombstones (``governance.tombstones``, ``CHATMEMORY_TOMBSTONE_DAYS``).
 
     ``progress_factory(step, total)`` may return a per-step progress callback (the commands pass
     one that opens a tqdm bar with the candidate count). Policy from settings:
@@ -280,10 +283,11 @@ def retention_apply(
     summary.steps.append(retention_purge_archived(now=now, progress=_maybe(progress, "purge_archived",
                          settings.CHATMEMORY_PURGE_ARCHIVED_AFTER_DAYS), **common))
     summary.steps.append(retention_prune_state(progress=progress("prune_state"), **common))
+    summary.steps.append(StepSummary("delete_tombstones", tombstones=tombstones_delete(now=now, dry_run=dry_run)))
     summary.seconds = round(time.monotonic() - started, 3)
     if not dry_run:
         for step in summary.steps:  # chatmemory_retention_actions_total{action="<step>"}: sessions affected
-            retention_action(step.step, step.sessions or step.state_versions)
+            retention_action(step.step, step.sessions or step.state_versions or step.tombstones)
     return summary
 
 

@@ -46,6 +46,9 @@ class RetentionCommand(BaseCommand):
             if s.skipped:
                 self.stdout.write(f"{s.step}: skipped ({s.skipped})")
                 continue
+            if s.step == "delete_tombstones":  # tombstones of conversations deleted long ago
+                self.stdout.write(f"{s.step}: {'would delete' if dry_run else 'deleted'} {s.tombstones} tombstones")
+                continue
             line = f"{s.step}: {verb} {s.sessions} sessions, {s.messages} messages"
             if s.state_versions or s.step == "prune_state":
                 line += f", {s.state_versions} state versions"
