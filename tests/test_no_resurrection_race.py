@@ -197,3 +197,26 @@ def test_a_graph_whose_conversation_is_deleted_mid_run_stops_with_thread_gone(se
     with pytest.raises(ThreadGone):  # and running it again does not start the thread afresh
         graph.invoke({"messages": [HumanMessage("again")]}, config)
     _nothing_left(session.pk)
+
+
+@on_postgres
+def test_a_summary_written_while_the_conversation_is_deleted_is_not_stored(session, settings):
+    """The memory task (``memory.summary.summary_update``) read the conversation before the delete committed."""
+    from sessions_app.memory.summary import summary_update
+    from sessions_app.models import StoreItem
+
+    settings.CHATMEMORY_CONTEXT_WINDOW = 2
+    messages_append(session_id=session.pk, messages=[HumanMessage(f"m{i}") for i in range(6)])
+    deleting, commit = threading.Event(), threading.Event()
+    deleter = _held_delete(session.pk, deleting, commit)
+    deleter.start()
+    assert deleting.wait(10)
+    writer = Side(lambda: summary_update(session.pk, model=None))
+    writer.start()
+    _wait_for_a_lock_waiter()
+    commit.set()
+    deleter.join(10)
+    writer.join(10)
+    assert deleter.result is None and writer.result is None
+    assert not StoreItem.objects.filter(session_id=session.pk).exists()
+    _nothing_left(session.pk)

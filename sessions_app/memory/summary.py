@@ -93,7 +93,9 @@ def summary_update(session_id: Any, *, model: Any = None) -> Summary | None:
                     messages=(old["messages"] if old else 0) + len(rows))
     ns = session_namespace(session)
     with transaction.atomic():
-        if not ChatSession.objects.filter(pk=session.pk).exists():  # deleted meanwhile: write nothing
+        # Deleted meanwhile: write nothing. The row lock makes a delete in progress finish first (and
+        # then the row is gone), or wait until these items are written and then delete them too.
+        if not ChatSession.objects.select_for_update(no_key=True).filter(pk=session.pk).values_list("pk"):
             return None
         store.put(ns, f"v{version}", dict(value), index=False)
         store.put(ns, KEY, dict(value), index=False)
