@@ -152,6 +152,15 @@ def test_an_append_from_a_history_made_before_the_delete_is_refused(path, delete
     _nothing_stored(session.pk)
 
 
+@pytest.mark.parametrize("path", ["service", "erase_user"])
+def test_a_late_state_save_is_refused(path, deleted):
+    from sessions_app.governance.state import state_save
+
+    session, _ = deleted(path)
+    with pytest.raises(SessionGone):
+        state_save(session_id=session.pk, state={"late": True})
+
+
 @pytest.mark.parametrize("path", PATHS)
 def test_the_history_factory_does_not_recreate_a_deleted_conversation(path, deleted, owner):
     session, _ = deleted(path)
@@ -161,6 +170,8 @@ def test_the_history_factory_does_not_recreate_a_deleted_conversation(path, dele
         DjangoChatMessageHistory.for_user(user_id=owner.pk, session_id=session.pk)
     with pytest.raises(SessionGone):
         DjangoChatMessageHistory.for_user(user_id=owner.username, session_id=str(session.pk))
+    with pytest.raises(SessionGone):  # the async factory (RunnableWithMessageHistory.ainvoke)
+        async_to_sync(DjangoChatMessageHistory.afor_user)(user_id=owner.pk, session_id=session.pk)
     with pytest.raises(SessionGone):
         session_create(owner=owner, session_id=session.pk)
     _nothing_stored(session.pk)

@@ -35,7 +35,7 @@ from django.db.models import Max
 
 from ..conversations import selectors
 from ..exceptions import InvalidInput, SessionNotFound, SessionReadOnly
-from ..models import ChatSession, SessionState
+from ..models import ChatSession, DeletedSession, SessionState
 
 MAX_TAG = 100
 
@@ -65,6 +65,7 @@ def _lock_writable_session(session_id: uuid.UUID) -> ChatSession:
     """Lock the session row (the version allocator's mutex) and check it takes writes."""
     session = ChatSession.objects.select_for_update().filter(pk=session_id).first()
     if session is None:
+        DeletedSession.refuse(session_id)  # deleted (meanwhile): SessionGone, as for messages
         raise SessionNotFound(f"no session {session_id}")
     if session.is_archived:
         raise SessionReadOnly(f"session {session_id} is archived; unarchive it to save state")
@@ -80,7 +81,8 @@ def state_save(
     Concurrency: the session row is locked (``SELECT … FOR UPDATE``; on SQLite the IMMEDIATE
     transaction holds the write lock) before ``MAX(version) + 1`` is read, so concurrent saves
     on one session queue and get consecutive numbers; ``UniqueConstraint(session, version)`` is
-    the backstop. Raises ``SessionNotFound`` (no such session), ``SessionReadOnly`` (archived),
+    the backstop. Raises ``SessionNotFound`` (no such session), ``SessionGone`` (deleted: its
+    tombstone; nothing stored), ``SessionReadOnly`` (archived),
     ``InvalidInput`` (not JSON, bad tag, tag already used in this session).
     """
     tag = _clean_tag(tag)
