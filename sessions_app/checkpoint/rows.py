@@ -15,7 +15,7 @@ from langgraph.checkpoint.base import CheckpointTuple, PendingWrite, get_checkpo
 from langgraph.checkpoint.serde.base import SerializerProtocol
 from langgraph.checkpoint.serde.types import TASKS
 
-from ..db import pg_execute, pg_fetchall
+from ..db import pg_fetchall
 from ..models import CheckpointWrite
 from . import sql
 from .versions import next_version
@@ -68,14 +68,6 @@ def migrate_pending_sends(serde: SerializerProtocol, tuples: Sequence[Checkpoint
                 versions = tup.checkpoint["channel_versions"]
                 versions[TASKS] = max(versions.values()) if versions else next_version(None)
                 tup.checkpoint["channel_values"][TASKS] = list(values)
-
-
-def write_postgresql(query: str, params: Sequence[Any]) -> None:
-    """Run one write statement on PostgreSQL with server-side binding (``bytea`` parameters go as
-    binary, not as escaped literals), on Django's connection and in its current transaction,
-    prepared: the write texts are fixed (rows travel as arrays, see ``sql``)."""
-    pg_execute(query, params, prepare=True)
-
 
 
 def list_query(
