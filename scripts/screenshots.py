@@ -16,6 +16,9 @@ are Markdown) — serves it with ``runserver`` on a free loopback port, and save
 * ``branch.png``      a branch made by editing a message ("Branched from …", "‹ 2 / 2 ›")
 * ``conversations.png`` the list of conversations
 * ``admin.png``       the conversations in the Django admin (staff)
+* ``search.png``      the search page: ranked results with highlighted snippets (a pinned conversation in a folder)
+* ``share.png``       a conversation's share link (copy, expiry, stop sharing); ``shared.png`` the read-only
+                      page it opens, without login; ``data.png`` "Your data" (export, import, the two deletions)
 
 Nothing outside the temporary directory and ``--out`` is touched.
 """
@@ -35,7 +38,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 DEMO_USER, DEMO_PASSWORD = "ada", "demo-password-1815"
 STAFF_USER, STAFF_PASSWORD = "staff", "staff-password-1815"
-SHOTS = ["chat.png", "chat-dark.png", "phone.png", "phone-drawer.png", "branch.png", "conversations.png", "admin.png"]
+SHOTS = ["chat.png", "chat-dark.png", "phone.png", "phone-drawer.png", "branch.png", "conversations.png", "admin.png",
+         "search.png", "share.png", "shared.png", "data.png"]
 
 CONVERSATIONS = [
     ("Weekend in Lisbon", ["I'm planning a weekend in Lisbon in May. I love seafood and old trams.",
@@ -88,8 +92,9 @@ def demo_env(var_dir: str) -> dict[str, str]:
     return env
 
 
-def seed() -> tuple[str, str]:
-    """Create the demo users and conversations; return the ids of the Markdown and the Lisbon conversation."""
+def seed() -> tuple[str, str, str]:
+    """Create the demo users and conversations; return the ids of the Markdown and the Lisbon conversation,
+    and the token of the Lisbon conversation's share link (it is pinned, in the folder "Travel")."""
     import django
 
     sys.path.insert(0, str(BASE_DIR))
@@ -101,10 +106,12 @@ def seed() -> tuple[str, str]:
     from langchain_core.messages import AIMessage, HumanMessage
 
     from sessions_app.conversations.chat import ChatTurn
+    from sessions_app.conversations.folders import folder_create, session_set_folder, session_set_pinned
     from sessions_app.conversations.history import DjangoChatMessageHistory
     from sessions_app.conversations.messages import messages_append
     from sessions_app.conversations.sessions import session_archive, session_create
     from sessions_app.models import ChatSession
+    from sessions_app.sharing.services import share_link_create
 
     users = get_user_model()
     ada = users.objects.create_user(DEMO_USER, password=DEMO_PASSWORD)
@@ -126,7 +133,11 @@ def seed() -> tuple[str, str]:
     messages_append(session_id=markdown.pk, messages=[
         HumanMessage(content=MARKDOWN_QUESTION), AIMessage(content=MARKDOWN_ANSWER),
     ])
-    return str(markdown.pk), lisbon
+    trip = ChatSession.objects.get(pk=lisbon)
+    session_set_folder(session=trip, folder=folder_create(owner=ada, name="Travel"))
+    session_set_pinned(session=trip, pinned=True)
+    link, _ = share_link_create(session=trip, actor=ada, expires_at=now + timedelta(days=7))
+    return str(markdown.pk), lisbon, link.token
 
 
 def wait_for(url: str, timeout: float = 30.0) -> None:
@@ -148,7 +159,7 @@ def log_in(page, base: str) -> None:
     page.wait_for_url(f"{base}/")
 
 
-def shoot(base: str, markdown_id: str, lisbon_id: str, out: Path) -> None:
+def shoot(base: str, markdown_id: str, lisbon_id: str, token: str, out: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -198,6 +209,13 @@ def shoot(base: str, markdown_id: str, lisbon_id: str, out: Path) -> None:
 
         page.goto(f"{base}/conversations/")
         page.screenshot(path=str(out / "conversations.png"))
+        for name, path in (("search.png", "/search/?q=seafood"), ("share.png", f"/c/{lisbon_id}/share/"),
+                           ("data.png", "/settings/data/")):
+            page.goto(f"{base}{path}")
+            page.screenshot(path=str(out / name))
+        anonymous = browser.new_page(viewport={"width": 1280, "height": 800}, color_scheme="light")
+        anonymous.goto(f"{base}/s/{token}/")
+        anonymous.screenshot(path=str(out / "shared.png"))
 
         admin = browser.new_page(viewport={"width": 1280, "height": 800}, color_scheme="light")
         admin.goto(f"{base}/admin/login/")
@@ -227,7 +245,7 @@ def main() -> None:
         subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=BASE_DIR, env=env, check=True)
         os.environ.clear()
         os.environ.update(env)
-        markdown_id, lisbon_id = seed()
+        markdown_id, lisbon_id, token = seed()
         port = free_port()
         server = subprocess.Popen(
             [python, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
@@ -236,7 +254,7 @@ def main() -> None:
         try:
             base = f"http://127.0.0.1:{port}"
             wait_for(f"{base}/accounts/login/")
-            shoot(base, markdown_id, lisbon_id, out)
+            shoot(base, markdown_id, lisbon_id, token, out)
         finally:
             server.terminate()
             try:
