@@ -329,12 +329,13 @@ def ms(value: float | None) -> str:
 
 def write(out: Path, imported: dict[str, Any], meta: dict[str, Any], result: dict[str, Any]) -> None:
     worst = max(r["p95"] for r in result["rows"])
+    start_load = f"{result['load_start']:.1f} at the start of the queries, " if "load_start" in result else ""
     lines = [
         "# Search benchmark (`make bench-search`)", "",
         f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `bench/search_bench.py` on {platform.node()} "
         f"({os.cpu_count()} cores, PostgreSQL), **a shared machine**: other agents' test runs were going on "
-        f"beside it (load average {result.get('load_start', 0):.1f} at the start of the queries, "
-        f"{os.getloadavg()[0]:.1f} at the end), so every figure here is pessimistic and noisy. "
+        f"beside it (load average {start_load}{os.getloadavg()[0]:.1f} at the end), so every figure here is "
+        "pessimistic and noisy. "
         "The lead re-runs the final figures on a quiet machine.", "",
         "## ShareGPT import with every index in place", "",
         f"`import_conversations` of the whole file into a fresh database: **{imported['seconds']:.1f} s** wall "
