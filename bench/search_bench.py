@@ -392,7 +392,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true",
                         help="query the database of the previous run again (no import, no seeding)")
     parser.add_argument("--import-costs", action="store_true",
-                        help="also time the import without each search index/column (five more imports)")
+                        help="also time the import without each search index/column (five imports a round)")
+    parser.add_argument("--import-rounds", type=int, default=2, help="passes over the import variants (default 2)")
     args = parser.parse_args()
     previous = args.out.with_suffix(".json")
     if args.reuse:
@@ -413,7 +414,7 @@ def main() -> None:
     result = run_queries(meta)
     result["load_start"] = load_start
     if args.import_costs:
-        result["import_costs"] = measure_import_costs(args.quick)
+        result["import_costs"] = measure_import_costs(args.quick, rounds=args.import_rounds)
     write(args.out, imported, meta, result)
     (args.out.with_suffix(".json")).write_text(json.dumps({"import": imported, "seed": meta, **result},
                                                           indent=1, default=str))
