@@ -104,3 +104,24 @@ def test_a_failed_first_message_leaves_the_new_chat_page_ready_for_the_next(page
     page.get_by_label("Conversation actions").click()  # its menu is there
     assert page.get_by_label("New title").is_visible()
     assert ChatSession.objects.count() == 1
+
+
+def test_a_pinned_conversation_is_listed_once_and_stays_pinned_after_a_turn(page, live_server):
+    """Before: a pinned conversation was listed twice, under "Pinned" and again under "Recent"."""
+    from sessions_app.conversations.folders import session_set_pinned
+
+    owner = UserFactory(username="ada")
+    session_create(owner=owner, title="Other one")
+    pinned = session_set_pinned(session=session_create(owner=owner, title="Pinned one"), pinned=True)
+    sign_in(page, live_server.url, owner)
+    page.goto(f"{live_server.url}/c/{pinned.pk}/")
+    pins = page.locator("[data-role=pinned-list] li.conv")
+    assert [t.inner_text() for t in pins.locator("[data-role=title]").all()] == ["Pinned one"]
+    assert sidebar(page) == [("Other one", "0 messages")]  # not a second time under Recent
+    assert "is-current" in (pins.first.locator(".conv-link").get_attribute("class") or "")
+    send(page, "still pinned?")
+    assert sidebar(page) == [("Other one", "0 messages")]  # the live update keeps it in Pinned …
+    assert pins.count() == 1 and pins.first.locator("[data-role=count]").inner_text() == "2 messages"
+    assert page.locator("#sidebar li.conv").count() == 2  # … listed once
+    page.reload()
+    assert sidebar(page) == [("Other one", "0 messages")] and pins.count() == 1  # the server agrees

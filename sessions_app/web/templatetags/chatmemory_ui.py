@@ -19,10 +19,12 @@ SIDEBAR_PINNED = 10
 
 @register.inclusion_tag("chat/_sidebar.html", takes_context=True)
 def conversation_sidebar(context: template.Context, current: Any = None) -> dict[str, Any]:
-    """The user's most recently active conversations (at most ``SIDEBAR_CONVERSATIONS``), ``current`` highlighted."""
+    """The user's pinned conversations (newest pin first, at most ``SIDEBAR_PINNED``), then the most
+    recently active of the others (at most ``SIDEBAR_CONVERSATIONS``): each listed once; ``current``
+    highlighted."""
     request = context["request"]
     sessions = list(
-        selectors.session_list_for_user(user=request.user).only(
+        selectors.session_list_for_user(user=request.user).filter(pinned_at__isnull=True).only(
             "id", "title", "status", "last_active_at", "message_count"
         )[: SIDEBAR_CONVERSATIONS + 1]
     )

@@ -1,12 +1,19 @@
 /* The sidebar's conversation list, kept live: after a turn the conversation moves to the top
- * with its new message count, title and "just now"; a conversation started on this page (new
- * chat, branch) is added. Items are rendered by templates/chat/_sidebar_item.html; this builds
- * the same markup. */
+ * with its new message count, title and "just now" (a pinned one is updated where it is, in the
+ * Pinned list: a conversation is listed once); a conversation started on this page (new chat,
+ * branch) is added. Items are rendered by templates/chat/_sidebar_item.html; this builds the same
+ * markup. */
 import { setTime } from "./time.js";
 
 const BRANCH_ICON = '<path d="M5 3v10M5 8c0-3 6-2 6-5M11 3v0" stroke="currentColor" stroke-width="1.8" fill="none" stroke-linecap="round"/>';
 
 function list() { return document.getElementById("conversation-list"); }
+
+/** The conversation's item in the Pinned list or the Recent list, or null. */
+function findItem(id) {
+  return document.querySelector(`#sidebar [data-role=pinned-list] li[data-id="${CSS.escape(id)}"], `
+    + `#conversation-list li[data-id="${CSS.escape(id)}"]`);
+}
 
 export function countLabel(count) { return `${count} message${count === 1 ? "" : "s"}`; }
 
@@ -42,7 +49,7 @@ function buildItem(id, url) {
 export function upsertConversation(conversation, { current = true } = {}) {
   const ul = list();
   if (!ul || !conversation || !conversation.id) { return; }
-  let li = ul.querySelector(`li[data-id="${CSS.escape(conversation.id)}"]`);
+  let li = findItem(conversation.id);
   if (!li) { li = buildItem(conversation.id, conversation.url); }
   if (conversation.title) { li.querySelector("[data-role=title]").textContent = conversation.title; }
   if (conversation.message_count !== undefined) {
@@ -61,16 +68,14 @@ export function upsertConversation(conversation, { current = true } = {}) {
     icon.innerHTML = BRANCH_ICON; // a constant, not data
     li.querySelector(".conv-title").prepend(icon);
   }
-  ul.prepend(li);
+  if (!li.closest("[data-role=pinned-list]")) { ul.prepend(li); }
   if (current) { setCurrent(conversation.id); }
   const empty = document.querySelector("[data-role=sidebar-empty]");
   if (empty) { empty.hidden = true; }
 }
 
 export function setCurrent(id) {
-  const ul = list();
-  if (!ul) { return; }
-  for (const link of ul.querySelectorAll(".conv-link")) {
+  for (const link of document.querySelectorAll("#sidebar li.conv .conv-link")) {
     const on = link.closest("li").dataset.id === id;
     link.classList.toggle("is-current", on);
     if (on) { link.setAttribute("aria-current", "page"); } else { link.removeAttribute("aria-current"); }
@@ -78,7 +83,6 @@ export function setCurrent(id) {
 }
 
 export function setTitle(id, title) {
-  const ul = list();
-  const li = ul && ul.querySelector(`li[data-id="${CSS.escape(id)}"]`);
+  const li = findItem(id);
   if (li && title) { li.querySelector("[data-role=title]").textContent = title; }
 }
