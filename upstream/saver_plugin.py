@@ -186,9 +186,10 @@ def _expected() -> list[tuple[str, str, str, str]]:
             continue
         body, _, reason = line.partition("#")
         fields = body.split()
-        if len(fields) != 3 or fields[0] not in ("xfail", "skip") or fields[1] not in ("both", "django", "upstream") \
-                or not reason.strip():
-            raise pytest.UsageError(f"{EXPECTED.name}:{n}: want `xfail|skip both|django|upstream PATTERN  # reason`")
+        kinds, targets = ("xfail", "flaky", "skip"), ("both", "django", "upstream")
+        if len(fields) != 3 or fields[0] not in kinds or fields[1] not in targets or not reason.strip():
+            want = f"{'|'.join(kinds)} {'|'.join(targets)} PATTERN  # reason"
+            raise pytest.UsageError(f"{EXPECTED.name}:{n}: want `{want}`")
         if section == SUITE:
             rows.append((fields[0], fields[1], fields[2], reason.strip()))
     return rows
@@ -209,6 +210,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 continue
             if kind == "xfail":
                 item.add_marker(pytest.mark.xfail(strict=True, reason=f"upstream fails too: {reason}"))
+            elif kind == "flaky":
+                item.add_marker(pytest.mark.xfail(strict=False, reason=f"flaky for upstream too: {reason}"))
             else:
                 item.add_marker(pytest.mark.skip(reason=reason))
             break
