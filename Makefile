@@ -8,7 +8,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 .PHONY: install install-dev run serve migrate test lint bench bench-checkpoints bench-memory bench-recall bench-search \
-	bench-scale bench-streaming test-scale fuzz import-sharegpt clean test-upstream-store
+	bench-scale bench-streaming test-scale fuzz import-sharegpt clean test-upstream-store test-upstream
 
 ## make install: the runtime dependencies only (requirements.txt), what `make run` needs
 install: $(VENV)/.installed
@@ -92,6 +92,20 @@ import-sharegpt: install
 test-upstream-store: install-dev
 	scripts/build_pgvector.sh
 	upstream/run_store_suites.sh
+
+## make test-upstream: upstream's own saver and chat-history test files, unchanged, against DjangoSaver /
+## DjangoChatMessageHistory and against upstream's class (PostgresSaver, SqliteSaver, InMemorySaver,
+## PostgresChatMessageHistory) in the same run: langgraph-checkpoint-postgres 3.2.0 tests/ (the store suites
+## aside: test-upstream-store), langgraph-checkpoint-sqlite 3.1.2 tests/, langgraph-checkpoint 4.3.2
+## test_memory.py, every langgraph 1.2.22 test taking a checkpointer fixture, langchain-postgres 0.0.19's chat
+## history tests. Sdists cached in var/upstream/; DATABASE_URL's server (PostgreSQL), pytest-django's test
+## database. Known upstream failures: upstream/saver_expected.txt. Summary in var/upstream/results.txt.
+test-upstream: $(VENV)/.installed-upstream
+	upstream/run_saver_suites.sh
+
+$(VENV)/.installed-upstream: $(VENV)/.installed-dev requirements-upstream.txt
+	$(PIP) install --quiet -r requirements.txt -r requirements-dev.txt -r requirements-upstream.txt
+	touch $@
 
 ## make bench-recall: does a fact said long ago reach the model's context? Synthetic LongMemEval-style
 ## conversations (100 / 1,000 / 10,000 messages), window only vs + summary / + recall / + memories:
