@@ -116,14 +116,15 @@ def section(results: dict[str, Any]) -> list[str]:
         matters = "Does it matter? Not at these sizes either way: the turns are a few milliseconds or less. "
     lines += [
         "",
-        f"{verdict} Why: langchain-postgres' turn is the floor's own work — an `executemany` INSERT and a "
-        "commit, then `SELECT message … WHERE session_id = %s ORDER BY id` through its `session_id` index and "
-        "`messages_from_dict` — and while the conversation is short, reading all of it costs about what reading "
-        "the last 20 costs. chatmemory's warm turn does more by design: the append reserves `seq` numbers with "
-        "`UPDATE … RETURNING` on the session row (the lock that keeps pairs unsplit under concurrent writers and "
-        "refuses appends to deleted or archived sessions) and inserts in the same statement, then updates the "
-        "cache (a Lua append) and reads the window from Redis (a Lua read): one PostgreSQL round trip and two "
-        f"Redis round trips, inside Django's transaction handling and the history class.{design_text} "
+        f"{verdict} Why: langchain-postgres' turn is little more than the floor's own work — an `executemany` "
+        "INSERT and a commit, then `SELECT message … WHERE session_id = %s ORDER BY id` through its `session_id` "
+        "index and `messages_from_dict` — and while the conversation is short, reading all of it costs about "
+        "what reading the last 20 costs. chatmemory's warm turn does more by design: one PostgreSQL statement "
+        "that reserves `seq` numbers with `UPDATE … RETURNING` on the session row (the row lock that keeps pairs "
+        "unsplit under concurrent writers and refuses appends to deleted or archived sessions) and inserts the "
+        "pair, then the cache's Lua append and the window's Lua read on Redis (`add_messages_and_get_recent`: "
+        "one Lua call for both), plus the history class and Django around them."
+        f"{design_text} "
         "What the cache buys is a turn that does not grow with the conversation: langchain-postgres reads and "
         "parses the whole session every turn, so its turn grows linearly with it (the 1,000 column here, the "
         "10,000 and 100,000 columns of the table above) while chatmemory's stays flat.",
