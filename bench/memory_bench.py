@@ -313,7 +313,10 @@ def report(results: dict[str, Any], lengths: list[int], elapsed: float) -> str:
         "(stores that read the whole session each turn are capped at large sizes). The peers are used as their "
         "docs show: one connection (or client) made once and reused, tables created once; their read is "
         "`history.messages[-20:]` (they have no window read). `SQLChatMessageHistory` creates its table "
-        "without an index on `session_id`, so its read scans every session's rows. Like the peers' rows, the "
+        "without an index on `session_id`, so its read scans every session's rows. Each row here runs its turns "
+        "in a loop of its own, one store after another: on a shared machine the load changes between rows, so "
+        "at 10–1,000 messages compare the stores in the interleaved section below, not across these rows. "
+        "Like the peers' rows, the "
         "warm and `cache=False` rows build the history object once and reuse it; the *history built every turn* "
         "and cold rows also pay its construction (the ownership gate), as a request does.",
         "",
@@ -383,13 +386,17 @@ def report(results: dict[str, Any], lengths: list[int], elapsed: float) -> str:
                      f"{r['server_cpu_ms_per_request']:.2f} | {r['memory_ms_per_request']:.2f} / "
                      f"{r['memory_cpu_ms_per_request']:.2f} | {share} |")
     lines += ["", "## Against the issue's targets", ""]
-    lines += targets(turn, full_ours, full_peer, conc, results["http"], lengths)
+    lines += ["Turn ratios at 10–1,000 messages come from the interleaved comparison (*Small conversations*), "
+              "the others from the first table.", ""]
+    lines += targets(turn, results["chatmemory"].get("interleaved", {}), full_ours, full_peer, conc, results["http"],
+                     lengths)
     return "\n".join(lines) + "\n"
 
 
-def targets(turn: dict[str, Any], full_ours: dict[str, Any], full_peer: dict[str, Any], conc: dict[str, Any],
-            http: dict[str, Any], lengths: list[int]) -> list[str]:
+def targets(sequential: dict[str, Any], interleaved: dict[str, Any], full_ours: dict[str, Any],
+            full_peer: dict[str, Any], conc: dict[str, Any], http: dict[str, Any], lengths: list[int]) -> list[str]:
     out = []
+    turn = {**sequential, **interleaved}  # the interleaved figures where there are some: comparable under load
 
     def ok(flag: bool) -> str:
         return "met" if flag else "**not met**"
@@ -407,7 +414,7 @@ def targets(turn: dict[str, Any], full_ours: dict[str, Any], full_peer: dict[str
             r1 = one_call / turn[f"floor_pg/{n}"]["median_ms"]
             out.append(f"  - the same turn through `add_messages_and_get_recent` (append + read as one Redis call): "
                        f"{r1:.2f}× — {ok(r1 <= 1.5)}")
-    big, small = turn[f"warm/{lengths[-1]}"]["median_ms"], turn[f"warm/{lengths[0]}"]["median_ms"]
+    big, small = (sequential[f"warm/{n}"]["median_ms"] for n in (lengths[-1], lengths[0]))
     out.append(f"- warm turn at {lengths[-1]:,} within 1.2× of the turn at {lengths[0]}: {big / small:.2f}× — "
                f"{ok(big / small <= 1.2)}")
     for n in (n for n in lengths if n < 1000 and f"lc_postgres/{n}" in turn):
