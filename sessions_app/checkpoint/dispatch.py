@@ -37,6 +37,7 @@ from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from ..db.loop import event_loop_running
 from ..observability.metrics import checkpoint_timer
 
 T = TypeVar("T")
@@ -66,14 +67,6 @@ def _call_on_db_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return fn(*args, **kwargs)
 
 
-def _loop_running() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
-
-
 def runs_inline() -> bool:
     """Whether the current thread runs saver queries on its own connection (see module doc).
 
@@ -83,7 +76,7 @@ def runs_inline() -> bool:
     """
     if _on_db_thread() or connections[DEFAULT_DB_ALIAS].in_atomic_block:
         return True
-    return threading.current_thread() is threading.main_thread() and not _loop_running()
+    return threading.current_thread() is threading.main_thread() and not event_loop_running()
 
 
 def run_sync(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -26,7 +26,6 @@ reads the database.
 """
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -39,6 +38,7 @@ from langchain_core.messages import BaseMessage
 
 from .. import cache as session_cache
 from ..cache.readthrough import WindowReader
+from ..db.loop import event_loop_running
 from ..exceptions import SessionNotFound
 from ..models import ChatSession
 from . import selectors
@@ -51,14 +51,6 @@ def _check_window(window: int | None) -> int | None:
     if window is not None and (isinstance(window, bool) or not isinstance(window, int) or window < 1):
         raise ValueError(f"window must be a positive number of messages or None, not {window!r}")
     return window
-
-
-def _loop_running() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 class DjangoChatMessageHistory(BaseChatMessageHistory):
@@ -166,7 +158,7 @@ class DjangoChatMessageHistory(BaseChatMessageHistory):
         """
         window = _check_window(window)  # before anything is created
         pk = selectors.parse_session_id(session_id)
-        if _loop_running():
+        if event_loop_running():
             history = cls.__new__(cls)
             history.use_cache, history.window, history.session_id = True, window, pk
             history._pending = {"user_id": user_id, "pk": pk, "create": create, "window": window}
