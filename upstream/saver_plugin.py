@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django_test_db import mark_first_collected, refuse_unless_test_database
 from langgraph_fixtures import upstream_pg_database  # noqa: F401  (a session fixture: registered with this plugin)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -215,10 +216,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             else:
                 item.add_marker(pytest.mark.skip(reason=reason))
             break
-    if TARGET == "django" and items:
-        # pytest-django sets up the test database only for a collected test with a django_db mark, and
-        # upstream's tests carry none: unmarked, DjangoSaver would run on DATABASE_URL's own database.
-        items[0].add_marker(pytest.mark.django_db(transaction=True))
+    if TARGET == "django":
+        mark_first_collected(items)
 
 
 # ----- target django: the test database for every test -----------------------------------------
@@ -230,10 +229,7 @@ def _chatmemory_test_database(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     request.getfixturevalue("django_db_setup")
-    from django.db import connection
-
-    if not connection.settings_dict["NAME"].startswith("test_"):  # never DATABASE_URL's own database
-        raise pytest.UsageError(f"pytest-django set up no test database (on {connection.settings_dict['NAME']})")
+    refuse_unless_test_database()
     with request.getfixturevalue("django_db_blocker").unblock():
         yield
         _empty_tables()

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django_test_db import mark_first_collected, refuse_unless_test_database
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = os.environ.get("CHATMEMORY_UPSTREAM_TARGET", "django")
@@ -59,15 +60,13 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatmemory.settings")
 
 
+@pytest.hookimpl(trylast=True)  # after -k / -m deselection: the django_db mark must stay on a collected test
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Target ``django``: make pytest-django create the test database ``test_<name>``.
-
-    pytest-django only sets up databases that a collected test's ``django_db`` mark asks for, and
-    upstream's tests carry none: unmarked, DjangoStore would run on DATABASE_URL's own database.
-    One mark is enough for the session's setup; every store fixture then unblocks database access
+    """Target ``django``: make pytest-django create the test database ``test_<name>``
+    (``django_test_db.py``); every store fixture then checks it is on it, unblocks database access
     itself and empties the store tables afterwards (no per-test flush of every table)."""
-    if TARGET == "django" and items:
-        items[0].add_marker(pytest.mark.django_db(transaction=True))
+    if TARGET == "django":
+        mark_first_collected(items)
         _mark_known_differences(items)
 
 
@@ -184,6 +183,7 @@ def _adapter(is_async: bool) -> type:
 @contextlib.contextmanager
 def _django_store(request: Any, **kwargs: Any) -> Iterator[Any]:
     request.getfixturevalue("django_db_setup")  # the test database (see pytest_collection_modifyitems)
+    refuse_unless_test_database()
     from sessions_app.checkpoint import close_db_thread
     from sessions_app.store import DjangoStore
 
