@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import DataError
+from django.db import DatabaseError, connection
 from langchain_core.messages import AIMessage, HumanMessage, message_to_dict
 
 from sessions_app.conversations.history import DjangoChatMessageHistory
@@ -142,14 +142,35 @@ def test_imported_sessions_accept_new_messages_after_the_imported_ones(owner):
     assert messages_append(session_id=session_id, messages=[HumanMessage("more")]) == [5]
 
 
-@pytest.mark.postgres
-def test_a_failing_batch_leaves_nothing_of_it(owner):
+@pytest.fixture
+def poisoned_messages_table(db):
+    """A trigger that makes the database refuse a message whose text is ``poison`` (created in the
+    test's transaction, so it is rolled back with it): a database error inside the messages INSERT
+    (PostgreSQL: the COPY; SQLite: bulk_create), after the batch's sessions were inserted."""
+    table = ChatMessage._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION pg_temp.poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "IF NEW.content_text = 'poison' THEN RAISE EXCEPTION 'poisoned row' USING ERRCODE = '22023'; END IF; "
+                "RETURN NEW; END $$"
+            )
+            cursor.execute(f"CREATE TRIGGER poison BEFORE INSERT ON {table} FOR EACH ROW "
+                           "EXECUTE FUNCTION pg_temp.poison()")
+        else:
+            cursor.execute(f"CREATE TEMP TRIGGER poison BEFORE INSERT ON {table} WHEN NEW.content_text = 'poison' "
+                           "BEGIN SELECT RAISE(ABORT, 'poisoned row'); END")
+    yield
+    with connection.cursor() as cursor:
+        on_table = f" ON {table}" if connection.vendor == "postgresql" else ""
+        cursor.execute(f"DROP TRIGGER poison{on_table}")
+
+
+def test_a_failing_batch_leaves_nothing_of_it(owner, poisoned_messages_table):
     """A database error in the messages INSERT rolls back the sessions of the same batch."""
     good = ParsedConversation("sharegpt", "good", 1, "good", [HumanMessage("fine")])
-    bad = ParsedConversation(
-        "sharegpt", "bad", 2, "bad", [AIMessage("x", additional_kwargs={"raw": "\x00"})]
-    )
-    with pytest.raises(DataError):  # PostgreSQL refuses \u0000 in jsonb
+    bad = ParsedConversation("sharegpt", "bad", 2, "bad", [AIMessage("poison")])
+    with pytest.raises(DatabaseError, match="poisoned row"):
         conversations_import(owner=owner, conversations=[good, bad], batch_size=10)
     assert ChatSession.objects.count() == 0 and ChatMessage.objects.count() == 0
     summary = conversations_import(owner=owner, conversations=[good], batch_size=10)

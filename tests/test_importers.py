@@ -83,7 +83,6 @@ def test_truncated_file_names_the_conversation_and_byte():
         (b"", "the file is empty"),
         (b'  {"id": 1}', "does not start with a JSON array (first character '{')"),
         (b'[{"id": "x", "conversations": [}]', "conversation #1: invalid JSON near byte"),
-        (b'[{"id": "x", "conversations": [{"from": "human", "value": "a\\u0000b"}]}]', "contains a NUL"),
     ],
 )
 def test_file_level_errors(content: bytes, message: str):

@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from langchain_core.messages import BaseMessage, messages_from_dict
+from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableConfig
 
 from ..checkpoint.saver import DjangoSaver
 from ..checkpoint.services import thread_fork
 from ..exceptions import InvalidInput, SessionGone, SessionReadOnly
 from ..models import ChatMessage, ChatSession
+from .serialization import from_records
 
 logger = logging.getLogger("sessions_app.chat")
 
@@ -114,7 +115,7 @@ def session_branch(*, session: ChatSession, before_seq: int, versions_at: int | 
     ChatMessage.objects.bulk_create(copies, batch_size=COPY_BATCH)
     ChatSession.objects.filter(pk=branch.pk).update(message_count=len(copies))
     branch.message_count = len(copies)
-    messages = messages_from_dict([copy.message for copy in copies])
+    messages = from_records([copy.message for copy in copies])
     checkpoint_id = _fork_thread(str(current.pk), str(branch.pk), messages)
     return Branched(session=branch, copied=len(copies), checkpoint_id=checkpoint_id)
 

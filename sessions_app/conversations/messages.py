@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import uuid
 from collections.abc import Sequence
 
@@ -14,7 +13,7 @@ from .. import cache
 from ..db import pg_fetchall
 from ..exceptions import InvalidInput, SessionGone, SessionReadOnly
 from ..models import ChatMessage, ChatSession
-from .serialization import plain_text, to_record
+from .serialization import plain_text, stored_json, to_record
 
 _SESSION_TABLE = ChatSession._meta.db_table
 _MESSAGE_TABLE = ChatMessage._meta.db_table
@@ -143,13 +142,14 @@ def messages_append_and_read(
 def _append_rows(session_id: uuid.UUID, messages: Sequence[BaseMessage], max_chars: int | None
                  ) -> list[tuple[int, str]]:
     """Write the batch (see ``messages_append``); return its cache entries ``(seq, JSON)``."""
-    records = [to_record(m) for m in messages]
+    stored = [stored_json(to_record(m)) for m in messages]  # NUL-escaped where needed (models.fields)
     texts = [plain_text(m) for m in messages]
     if max_chars is not None:
         for text in texts:
             if len(text) > max_chars:
                 raise InvalidInput(f"message is longer than {max_chars} characters")
-    record_json = [json.dumps(r) for r in records]
+    records = [record for record, _ in stored]
+    record_json = [text for _, text in stored]
     if connection.vendor == "postgresql" and len(records) <= ONE_STATEMENT_MAX:
         seqs = _append_one_statement(session_id, records, record_json, texts)
         if not seqs:

@@ -6,6 +6,7 @@ with ``messages_from_dict`` (LangChain's own serializer; no home-grown format).
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage, message_to_dict, messages_from_dict
 
 from ..exceptions import InvalidInput
+from ..models.fields import NUL, NUL_IN_JSON, NUL_MARKER, escape_nul, unescape_nul
 
 
 def to_record(message: BaseMessage) -> dict[str, Any]:
@@ -20,6 +22,17 @@ def to_record(message: BaseMessage) -> dict[str, Any]:
     if not isinstance(message, BaseMessage):
         raise InvalidInput(f"expected a langchain_core BaseMessage, got {type(message).__name__}")
     return message_to_dict(message)
+
+
+def stored_json(record: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """``(record, JSON text)`` as the raw-SQL writes store them: ``json.dumps(record)``, unless it
+    holds U+0000, then the ``escape_nul``-ed record and its JSON (PostgreSQL's ``jsonb`` refuses
+    ``\\u0000``; see ``models.fields``). One ``json.dumps`` and a substring test for the common case."""
+    text = json.dumps(record)
+    if NUL_IN_JSON not in text:
+        return record, text
+    escaped = escape_nul(record)
+    return escaped, json.dumps(escaped)
 
 
 # Above this many records, the cyclic garbage collector is paused while the messages are built.
@@ -47,8 +60,9 @@ def gc_paused() -> Iterator[None]:
 
 def from_records(records: Iterable[dict[str, Any]]) -> list[BaseMessage]:
     """Rebuild messages from ``message_to_dict`` records, in the given order (LangChain's
-    ``messages_from_dict``; the collector is paused for big batches, see ``gc_paused``)."""
-    batch = list(records)
+    ``messages_from_dict``; the collector is paused for big batches, see ``gc_paused``). Records in
+    their stored, NUL-escaped form (``models.fields``) are unescaped first."""
+    batch = [unescape_nul(r) if NUL_MARKER in r else r for r in records]
     if len(batch) < GC_PAUSE_MIN_RECORDS:
         return messages_from_dict(batch)
     with gc_paused():
@@ -56,14 +70,19 @@ def from_records(records: Iterable[dict[str, Any]]) -> list[BaseMessage]:
 
 
 def plain_text(message: BaseMessage) -> str:
-    """Text of a message for display and search: string content, or the text blocks joined."""
+    """Text of a message for display and search: string content, or the text blocks joined.
+
+    U+0000 becomes U+FFFD (the replacement character) here: this text is for people and the
+    search index (a ``text`` column, which PostgreSQL keeps NUL-free); the record keeps it exactly."""
     content = message.content
     if isinstance(content, str):
-        return content
-    parts: list[str] = []
-    for block in content:
-        if isinstance(block, str):
-            parts.append(block)
-        elif isinstance(block, dict) and isinstance(block.get("text"), str):
-            parts.append(block["text"])
-    return "\n".join(parts)
+        text = content
+    else:
+        parts: list[str] = []
+        for block in content:
+            if isinstance(block, str):
+                parts.append(block)
+            elif isinstance(block, dict) and isinstance(block.get("text"), str):
+                parts.append(block["text"])
+        text = "\n".join(parts)
+    return text.replace(NUL, "\ufffd") if NUL in text else text

@@ -1,7 +1,6 @@
 """Bulk import of parsed conversations (ShareGPT, ChatGPT export) as sessions and messages."""
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from ..conversations.serialization import plain_text, to_record
+from ..conversations.serialization import plain_text, stored_json, to_record
 from ..db import pg_copy_rows
 from ..exceptions import InvalidInput
 from ..governance.audit import Actor, audit_record
@@ -119,14 +118,16 @@ def _insert_messages(rows: list[tuple[Any, ...]]) -> None:
 
     PostgreSQL: one ``COPY`` per ``MESSAGE_INSERT_BATCH`` rows (``db.pg_copy_rows``; 2× faster than
     ``bulk_create`` for the ShareGPT file, whose client-side quoting of the ``UNNEST`` arrays was
-    most of the import's Python time). Elsewhere ``bulk_create``. Either way the search index is
+    most of the import's Python time), each record NUL-escaped where it needs it
+    (``serialization.stored_json``). Elsewhere ``bulk_create``. Either way the search index is
     maintained by the database (generated column / FTS5 triggers, see ``sessions_app.search``).
     """
     if connection.vendor == "postgresql":
         for start in range(0, len(rows), MESSAGE_INSERT_BATCH):
             chunk = rows[start:start + MESSAGE_INSERT_BATCH]
             pg_copy_rows(ChatMessage._meta.db_table, MESSAGE_COLUMNS,
-                         [(sid, seq, kind, json.dumps(record), text, at) for sid, seq, kind, record, text, at in chunk])
+                         [(sid, seq, kind, stored_json(record)[1], text, at)
+                          for sid, seq, kind, record, text, at in chunk])
         return
     ChatMessage.objects.bulk_create(
         [ChatMessage(session_id=sid, seq=seq, type=kind, message=record, content_text=text, created_at=at)

@@ -85,16 +85,13 @@ class ParsedConversation:
 
 
 def clean_text(value: Any, *, index: int, source_id: Any, message: int, what: str = "text") -> str:
-    """A message text: must be a string without NUL characters (PostgreSQL cannot store them)."""
+    """A message text: must be a string (``None`` reads as ``""``). U+0000 is kept: the message
+    record stores it exactly (``models.fields``) and its display text shows U+FFFD."""
     if value is None:
         return ""
     if not isinstance(value, str):
         raise ImportFormatError(
             f"{what} must be a string, got {type(value).__name__}", index=index, source_id=source_id, message=message
-        )
-    if "\x00" in value:
-        raise ImportFormatError(
-            f"{what} contains a NUL character", index=index, source_id=source_id, message=message
         )
     return value
 

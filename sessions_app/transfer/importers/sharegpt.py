@@ -46,7 +46,7 @@ def parse_sharegpt(record: Any, *, index: int) -> ParsedConversation:
     Returns a ``ParsedConversation`` (``source_format="sharegpt"``, no timestamps). Raises
     ``ImportFormatError`` for a record that is not an object, a missing/blank ``id``, a
     ``conversations`` that is not a list, a turn without ``from``, an unknown role, a ``value``
-    that is not a string or contains NUL, or a ``function_call`` value that is not
+    that is not a string, or a ``function_call`` value that is not
     ``{"name": str, "arguments": …}`` JSON.
     """
     if not isinstance(record, dict):
