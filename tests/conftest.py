@@ -20,7 +20,8 @@ from sessions_app.conversations.ratelimit import chat_rate_limit_reset
 from .factories import ChatSessionFactory, UserFactory
 
 # Fixture modules, registered once here rather than imported into each test module.
-pytest_plugins = ["tests.api_fixtures", "tests.browser_fixtures", "tests.celery_fixtures", "tests.checkpoint_fixtures"]
+pytest_plugins = ["tests.api_fixtures", "tests.browser_fixtures", "tests.celery_fixtures", "tests.checkpoint_fixtures",
+                  "tests.redis_process"]
 
 PASSWORD = "correct horse battery staple"
 

@@ -1,4 +1,10 @@
-"""A throwaway ``redis-server`` for fault tests: loopback, a free port, no persistence, bounded waits."""
+"""A throwaway ``redis-server`` for fault tests: loopback, a free port, no persistence, bounded waits.
+
+``redis_process`` (a fixture, registered by ``tests/conftest.py``) starts one for a test and removes it
+afterwards; the test stops it (``stop()``: killed), starts it again (same port, empty) or pauses it.
+``redis_cache(url)`` is the django-redis cache a test points at it, with short socket timeouts so
+that an outage falls back to the database at once instead of hanging.
+"""
 from __future__ import annotations
 
 import shutil
@@ -6,6 +12,10 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
 
 from .live_server_utils import free_port, stop_process
 
@@ -50,3 +60,18 @@ class RedisProcess:
     def close(self) -> None:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def redis_process() -> Iterator[RedisProcess]:
+    """A started throwaway ``redis-server``, closed (stopped, its directory removed) after the test."""
+    server = RedisProcess()
+    server.start()
+    yield server
+    server.close()
+
+
+def redis_cache(url: str, *, prefix: str = "") -> dict[str, Any]:
+    """A ``CACHES`` entry for django-redis on ``url`` whose calls give up after 0.5 s."""
+    return {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": url, "KEY_PREFIX": prefix,
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}}

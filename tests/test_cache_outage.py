@@ -14,25 +14,15 @@ from django.urls import reverse
 from sessions_app.models import ChatMessage
 
 from .factories import ChatSessionFactory
-from .redis_process import RedisProcess
+from .redis_process import redis_cache
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def redis_process():
-    server = RedisProcess()
-    server.start()
-    yield server
-    server.close()
-
-
-@pytest.fixture
 def redis_caches(settings, redis_process):
-    options = {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}
     settings.CACHES = {
-        alias: {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": redis_process.url, "KEY_PREFIX": prefix,
-                "OPTIONS": options}
+        alias: redis_cache(redis_process.url, prefix=prefix)
         for alias, prefix in (("default", "cm"), (settings.CHATMEMORY_CACHE_ALIAS, "cms"))
     }
     settings.CHATMEMORY_CHAT_RATE_LIMIT = 10_000  # counted in Redis: one more cache user per turn

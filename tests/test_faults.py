@@ -19,15 +19,7 @@ from sessions_app.models import ChatMessage, ChatSession
 
 from .factories import ChatSessionFactory, UserFactory
 from .live_server_utils import children_database_url
-from .redis_process import RedisProcess
-
-
-@pytest.fixture
-def redis_process():
-    server = RedisProcess()
-    server.start()
-    yield server
-    server.close()
+from .redis_process import redis_cache
 
 
 def chat(session, owner, text: str) -> list[int]:
@@ -47,15 +39,7 @@ def assert_pairs(session, count: int) -> None:
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_redis_stopped_mid_conversation_then_back(redis_process, settings, django_assert_num_queries):
-    settings.CACHES = {
-        **settings.CACHES,
-        settings.CHATMEMORY_CACHE_ALIAS: {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": redis_process.url,
-            "KEY_PREFIX": "cms",
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
-        },
-    }
+    settings.CACHES = {**settings.CACHES, settings.CHATMEMORY_CACHE_ALIAS: redis_cache(redis_process.url, prefix="cms")}
     owner = UserFactory()
     session = ChatSessionFactory(owner=owner)
     for i in range(3):
@@ -86,14 +70,7 @@ def test_redis_stopped_mid_conversation_then_back(redis_process, settings, djang
 @pytest.mark.django_db(transaction=True)
 def test_a_lost_eviction_is_retried_when_redis_returns(redis_process, settings):
     """Redis is down while a clear commits: the stale window must not come back afterwards."""
-    settings.CACHES = {
-        **settings.CACHES,
-        settings.CHATMEMORY_CACHE_ALIAS: {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": redis_process.url,
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
-        },
-    }
+    settings.CACHES = {**settings.CACHES, settings.CHATMEMORY_CACHE_ALIAS: redis_cache(redis_process.url)}
     owner = UserFactory()
     session = ChatSessionFactory(owner=owner)
     chat(session, owner, "message 0")
