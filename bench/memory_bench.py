@@ -284,6 +284,7 @@ def load_text(results: dict[str, Any]) -> str:
 
 def report(results: dict[str, Any], lengths: list[int], elapsed: float) -> str:
     from bench.memory_small import section as small_section
+    from bench.tables import head, row
 
     turn = all_turns(results)
     lines = [
@@ -320,8 +321,7 @@ def report(results: dict[str, Any], lengths: list[int], elapsed: float) -> str:
         "warm and `cache=False` rows build the history object once and reuse it; the *history built every turn* "
         "and cold rows also pay its construction (the ownership gate), as a request does.",
         "",
-        "| store | " + " | ".join(f"{n:,} messages" for n in lengths) + " |",
-        "|---|" + "---|" * len(lengths),
+        *head("store", lengths),
     ]
     for key in ["warm", "warm_one_call", "warm_request", "cold", "no_cache", "embedded", "lc_postgres", "lc_redis",
                 "lc_sql",
@@ -330,7 +330,7 @@ def report(results: dict[str, Any], lengths: list[int], elapsed: float) -> str:
         for n in lengths:
             ref = f"floor_redis/{n}" if key == "floor_redis" else f"floor_pg/{n}"
             cells.append(cell(turn, f"{key}/{n}", turn.get(ref, {}).get("median_ms")))
-        lines.append(f"| {LABELS[key]} | " + " | ".join(cells) + " |")
+        lines.append(row(LABELS[key], cells))
     lines += ["", *small_section(results)]
     full_ours, full_peer = results["chatmemory"]["full_read"], results["peers"]["full_read"]
     lines += [

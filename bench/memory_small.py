@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.tables import head, row
+
 SIZES = [10, 100, 1_000]
 ROWS = [
     ("warm", "chatmemory, warm cache (history reused, as langchain-postgres' is)"),
@@ -58,12 +60,11 @@ def section(results: dict[str, Any]) -> list[str]:
         "load. Median of the turn; in brackets its multiple of the plain-psycopg floor and of langchain-postgres "
         "at the same length, in this one run.",
         "",
-        "| store | " + " | ".join(f"{n:,} messages" for n in sizes) + " |",
-        "|---|" + "---|" * len(sizes),
+        *head("store", sizes),
     ]
     for key, label in ROWS:
         if any(f"{key}/{n}" in rows for n in sizes):
-            lines.append(f"| {label} | " + " | ".join(_cell(rows, key, n) for n in sizes) + " |")
+            lines.append(row(label, (_cell(rows, key, n) for n in sizes)))
     if any(f"check_lc_postgres/{n}" in check for n in sizes):
         lines += [
             "",
@@ -72,8 +73,7 @@ def section(results: dict[str, Any]) -> list[str]:
             "messages written through the store itself for every turn, nothing deleted; interleaved with the "
             "floor's turn in the same way). Its ratio to its own floor should match the one above:",
             "",
-            "| | " + " | ".join(f"{n:,} messages" for n in sizes) + " |",
-            "|---|" + "---|" * len(sizes),
+            *head("", sizes),
         ]
         for label, num, den, source in (
             ("cross-check: langchain-postgres ms", "check_lc_postgres", None, check),
@@ -86,7 +86,7 @@ def section(results: dict[str, Any]) -> list[str]:
                 a = _median(source, f"{num}/{n}")
                 b = _median(source, f"{den}/{n}") if den else None
                 cells.append("—" if a is None else f"{a / b:.2f}×" if b else f"{a:.2f}")
-            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+            lines.append(row(label, cells))
     lines += ["", "Warm turn against langchain-postgres, in this run:", ""]
     slower = []
     for n in sizes:
