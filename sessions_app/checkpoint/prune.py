@@ -1,4 +1,4 @@
-"""Pruning threads: the saver's ``prune`` and retention's keep-N (``services.checkpoints_prune``).
+"""Pruning threads: the saver's ``prune`` and retention's keep-N (``checkpoint.services.checkpoints_prune``).
 
 What a thread keeps is what ``PostgresSaver.prune`` keeps, generalised from 1 to N:
 

@@ -138,7 +138,7 @@ class CheckpointThread(models.Model):
     first/last ``created_at``) kept in step with them by the code that writes checkpoints, in the
     same statement or transaction: ``DjangoSaver.put`` upserts it in its one statement (a new
     checkpoint adds 1, the latest id/step only move forward); deletes, copies, prunes and forks
-    (``checkpoint.maintenance``, ``services.checkpoints``) recompute the rows of the threads they
+    (``checkpoint.maintenance``, ``checkpoint.services``) recompute the rows of the threads they
     touched (``maintenance.refresh_threads``). Rows written to ``Checkpoint`` by other means are not
     counted until such a refresh. Concurrent ``put``s of one namespace queue on its row lock.
     """
