@@ -1,7 +1,8 @@
-"""Messages holding NUL (U+0000) are kept exactly (issue 11, fix 6).
+"""Messages holding NUL (U+0000) or surrogates are kept exactly (issue 11, fix 6).
 
-PostgreSQL refuses U+0000 in ``jsonb`` and ``text``; before ``models.fields.MessageField`` a
-LangChain app whose tool returned binary-ish text crashed with ``DataError`` on append. Every path
+PostgreSQL refuses U+0000 in ``jsonb`` and ``text`` and UTF-8 cannot carry surrogates (bytes
+decoded with ``errors="surrogateescape"``); before ``models.fields.MessageField`` a LangChain app
+whose tool returned binary-ish text crashed on append (``DataError`` / ``UnicodeEncodeError``). Every path
 that writes or reads a message is checked here, on both backends: the history (sync, async, cache
 and database reads), the one-statement and the portable append, ``RunnableWithMessageHistory``,
 the JSON API, export and import (native and ShareGPT), branches and search.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 import uuid
 
 import pytest
@@ -31,7 +33,7 @@ from sessions_app.conversations.messages import ONE_STATEMENT_MAX, messages_appe
 from sessions_app.conversations.selectors import messages_all, messages_window
 from sessions_app.exceptions import InvalidInput
 from sessions_app.models import ChatMessage
-from sessions_app.models.fields import ESCAPE, NUL_MARKER, escape_nul, unescape_nul
+from sessions_app.models.fields import ESCAPE, ESCAPED_MARKER, escape_record, unescape_record
 from sessions_app.search import conversations_search
 from sessions_app.transfer import parse_session_document
 from sessions_app.transfer.importers import iter_conversations
@@ -41,7 +43,9 @@ from sessions_app.transfer.services import session_export, session_import
 pytestmark = pytest.mark.django_db
 
 # Every character the escaping touches, next to the characters its escapes are made of.
-TRICKY = f"a\x00b {ESCAPE} {ESCAPE}0 {ESCAPE}e \x00\x00{ESCAPE}{ESCAPE}0 end"
+TRICKY = f"a\x00b {ESCAPE} {ESCAPE}0 {ESCAPE}e {ESCAPE}ud800 \x00\x00{ESCAPE}{ESCAPE}0 \udc80\udcff\ud800 😀 end"
+# Bytes as Python decodes them with errors="surrogateescape" (a tool reading a binary file).
+BINARY = b"PK\x03\x04\x00\xff\xfe text".decode("utf-8", "surrogateescape")
 
 
 def nul_messages() -> list:
@@ -52,13 +56,16 @@ def nul_messages() -> list:
                              "type": "tool_call"}],
             additional_kwargs={"raw\x00": "\x00\x01\x02"},
         ),
-        ToolMessage(f"PK\x03\x04\x00\x00 {TRICKY}", tool_call_id="c-1", name="read"),
+        ToolMessage(f"{BINARY} {TRICKY}", tool_call_id="c-1", name="read"),
         AIMessage([{"type": "text", "text": "It starts with PK\x00."}]),
     ]
 
 
 def assert_same(got: list, want: list) -> None:
     assert [message_to_dict(m) for m in got] == [message_to_dict(m) for m in want]
+
+
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def strings(value) -> list[str]:
@@ -72,7 +79,8 @@ def strings(value) -> list[str]:
     return []
 
 
-json_text = st.text(alphabet=st.sampled_from(["\x00", ESCAPE, "0", "e", "a", "\\", "u"]), max_size=12)
+json_text = st.text(alphabet=st.sampled_from(["\x00", ESCAPE, "0", "e", "u", "d", "8", "a", "\\", "\udc80", "\ud800",
+                                               "\udfff", "😀", "é"]), max_size=12)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | json_text,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(json_text, inner, max_size=4),
@@ -83,17 +91,18 @@ json_values = st.recursive(
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(json_text, json_values, max_size=5))
 def test_escaping_is_exactly_reversible_and_leaves_no_nul(record):
-    record.pop(NUL_MARKER, None)
-    stored = escape_nul(record)
-    assert not any("\x00" in text for text in strings(stored))
-    assert unescape_nul(json.loads(json.dumps(stored))) == record
-    if not any("\x00" in text for text in strings(record)):
+    record.pop(ESCAPED_MARKER, None)
+    stored = escape_record(record)
+    assert not any(UNSTORABLE.search(text) for text in strings(stored))
+    json.dumps(stored, ensure_ascii=False).encode("utf-8")  # encodable: no surrogate left
+    assert unescape_record(json.loads(json.dumps(stored))) == record
+    if not any(UNSTORABLE.search(text) for text in strings(record)):
         assert stored is record  # nothing to escape: stored as it is, no marker
 
 
 def test_a_corrupted_escape_is_a_clear_error_not_a_guess():
     with pytest.raises(ValueError, match="U\\+E000"):
-        unescape_nul({"type": "human", "data": {"content": f"x{ESCAPE}z"}, NUL_MARKER: True})
+        unescape_record({"type": "human", "data": {"content": f"x{ESCAPE}z"}, ESCAPED_MARKER: True})
 
 
 @pytest.mark.parametrize("cached", [True, False], ids=["cache", "database"])
@@ -116,13 +125,14 @@ def test_stored_rows_hold_no_nul_and_show_the_replacement_character(chat_session
             ChatMessage.objects.filter(session=chat_session).values_list("seq", "message", "content_text")}
     assert rows[1][1] == f"what is in file\ufffd.bin? {ESCAPE}"
     assert rows[4][1] == "It starts with PK\ufffd."
+    assert rows[3][1].startswith("PK\x03\x04\ufffd\ufffd\ufffd text a\ufffdb")
     assert rows[1][0] == message_to_dict(nul_messages()[0])  # the ORM reads the exact record back
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT seq, message::text FROM {ChatMessage._meta.db_table} WHERE session_id = %s "
                            "ORDER BY seq", [chat_session.pk])
             raw = dict(cursor.fetchall())
-        assert all(f'"{NUL_MARKER}": true' in raw[seq] for seq in (1, 2, 3, 4))
+        assert all(f'"{ESCAPED_MARKER}": true' in raw[seq] for seq in (1, 2, 3, 4))
 
 
 def test_a_message_without_nul_is_stored_as_langchain_wrote_it(chat_session):
@@ -134,7 +144,7 @@ def test_a_message_without_nul_is_stored_as_langchain_wrote_it(chat_session):
                        [ChatMessage._meta.get_field("session").get_db_prep_value(chat_session.pk, connection)])
         (raw,) = cursor.fetchone()
     stored = json.loads(raw) if isinstance(raw, str) else raw
-    assert stored == message_to_dict(message) and NUL_MARKER not in stored
+    assert stored == message_to_dict(message) and ESCAPED_MARKER not in stored
 
 
 def test_a_batch_past_one_statement_takes_the_portable_path_and_keeps_nul(chat_session):
@@ -198,7 +208,7 @@ def test_export_then_import_round_trips_nul(chat_session, other_user):
     out = io.StringIO()
     session_export(session=chat_session, fp=out, actor="test")
     document = json.loads(out.getvalue())
-    assert NUL_MARKER not in out.getvalue()
+    assert f'"{ESCAPED_MARKER}": true' not in out.getvalue()
     assert document["messages"][0]["message"] == message_to_dict(nul_messages()[0])
     copy = session_import(document=parse_session_document(document), owner=other_user, new_id=True, actor="test")
     assert_same(DjangoChatMessageHistory(copy.pk).messages, nul_messages())
@@ -210,8 +220,8 @@ def test_a_native_import_may_not_bring_the_storage_marker(chat_session):
     out = io.StringIO()
     session_export(session=chat_session, fp=out, actor="test")
     document = json.loads(out.getvalue())
-    document["messages"][0]["message"][NUL_MARKER] = True
-    with pytest.raises(InvalidInput, match=rf'messages\[0\]\.message: "{NUL_MARKER}" is reserved'):
+    document["messages"][0]["message"][ESCAPED_MARKER] = True
+    with pytest.raises(InvalidInput, match=rf'messages\[0\]\.message: "{ESCAPED_MARKER}" is reserved'):
         parse_session_document(document)
 
 
@@ -224,6 +234,7 @@ def test_a_sharegpt_import_keeps_nul(owner):
     row = ChatMessage.objects.get(seq=2, session__owner=owner)
     assert row.message["data"]["content"] == f"c\x00{ESCAPE}d" and row.content_text == f"c\ufffd{ESCAPE}d"
     assert [m.content for m in DjangoChatMessageHistory(row.session_id).messages] == ["a\x00b", f"c\x00{ESCAPE}d"]
+    assert row.session.title == "a\ufffdb"
 
 
 def test_a_branch_copies_nul_exactly(chat_session):
@@ -233,5 +244,6 @@ def test_a_branch_copies_nul_exactly(chat_session):
 
 
 def test_search_finds_the_words_around_a_nul(chat_session, owner):
-    messages_append(session_id=chat_session.pk, messages=[HumanMessage("zebra\x00giraffe")])
+    messages_append(session_id=chat_session.pk, messages=[HumanMessage("zebra\x00giraffe \udc80 okapi")])
     assert [r.session_id for r in conversations_search(user=owner, text="giraffe").results] == [chat_session.pk]
+    assert [r.session_id for r in conversations_search(user=owner, text="okapi").results] == [chat_session.pk]

@@ -83,6 +83,8 @@ def test_truncated_file_names_the_conversation_and_byte():
         (b"", "the file is empty"),
         (b'  {"id": 1}', "does not start with a JSON array (first character '{')"),
         (b'[{"id": "x", "conversations": [}]', "conversation #1: invalid JSON near byte"),
+        (b'[{"id": "x", "conversations": [{"from": "human", "value": "a\\udc80"}]}]', "not UTF-8 or a lone surrogate"),
+        (b'[{"id": "x", "conversations": [{"from": "human", "value": "a\xff"}]}]', "invalid bytes in UTF8 string"),
     ],
 )
 def test_file_level_errors(content: bytes, message: str):

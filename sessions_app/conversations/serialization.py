@@ -14,7 +14,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage, message_to_dict, messages_from_dict
 
 from ..exceptions import InvalidInput
-from ..models.fields import NUL, NUL_IN_JSON, NUL_MARKER, escape_nul, unescape_nul
+from ..models.fields import ESCAPED_MARKER, display_text, escape_record, json_may_need_escape, unescape_record
 
 
 def to_record(message: BaseMessage) -> dict[str, Any]:
@@ -26,13 +26,13 @@ def to_record(message: BaseMessage) -> dict[str, Any]:
 
 def stored_json(record: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """``(record, JSON text)`` as the raw-SQL writes store them: ``json.dumps(record)``, unless it
-    holds U+0000, then the ``escape_nul``-ed record and its JSON (PostgreSQL's ``jsonb`` refuses
-    ``\\u0000``; see ``models.fields``). One ``json.dumps`` and a substring test for the common case."""
+    holds U+0000 or a surrogate, then the ``escape_record``-ed record and its JSON (PostgreSQL can
+    store neither; see ``models.fields``). One ``json.dumps`` and a regex test in the common case."""
     text = json.dumps(record)
-    if NUL_IN_JSON not in text:
+    if not json_may_need_escape(text):
         return record, text
-    escaped = escape_nul(record)
-    return escaped, json.dumps(escaped)
+    escaped = escape_record(record)
+    return (record, text) if escaped is record else (escaped, json.dumps(escaped))
 
 
 # Above this many records, the cyclic garbage collector is paused while the messages are built.
@@ -61,8 +61,8 @@ def gc_paused() -> Iterator[None]:
 def from_records(records: Iterable[dict[str, Any]]) -> list[BaseMessage]:
     """Rebuild messages from ``message_to_dict`` records, in the given order (LangChain's
     ``messages_from_dict``; the collector is paused for big batches, see ``gc_paused``). Records in
-    their stored, NUL-escaped form (``models.fields``) are unescaped first."""
-    batch = [unescape_nul(r) if NUL_MARKER in r else r for r in records]
+    their stored, escaped form (``models.fields``) are unescaped first."""
+    batch = [unescape_record(r) if ESCAPED_MARKER in r else r for r in records]
     if len(batch) < GC_PAUSE_MIN_RECORDS:
         return messages_from_dict(batch)
     with gc_paused():
@@ -72,8 +72,8 @@ def from_records(records: Iterable[dict[str, Any]]) -> list[BaseMessage]:
 def plain_text(message: BaseMessage) -> str:
     """Text of a message for display and search: string content, or the text blocks joined.
 
-    U+0000 becomes U+FFFD (the replacement character) here: this text is for people and the
-    search index (a ``text`` column, which PostgreSQL keeps NUL-free); the record keeps it exactly."""
+    U+0000 and surrogates become U+FFFD (the replacement character) here: this text is for people
+    and the search index (a ``text`` column, which cannot hold them); the record keeps them exactly."""
     content = message.content
     if isinstance(content, str):
         text = content
@@ -85,4 +85,4 @@ def plain_text(message: BaseMessage) -> str:
             elif isinstance(block, dict) and isinstance(block.get("text"), str):
                 parts.append(block["text"])
         text = "\n".join(parts)
-    return text.replace(NUL, "\ufffd") if NUL in text else text
+    return display_text(text)

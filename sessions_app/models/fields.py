@@ -1,18 +1,21 @@
-"""``MessageField``: a ``JSONField`` that stores any LangChain message exactly, NUL (U+0000) included.
+"""``MessageField``: a ``JSONField`` that stores any LangChain message exactly on PostgreSQL.
 
-PostgreSQL cannot store U+0000: ``jsonb`` refuses the ``\\u0000`` escape and ``text`` refuses the
-byte (``DataError: unsupported Unicode escape sequence``). LangChain messages may carry it (a tool
-that returned binary-ish text), and the history must keep them exactly. So a record that contains
-U+0000 anywhere, in a key or a string, is stored *escaped*, reversibly:
+Two kinds of character reach LangChain messages (a tool that returned binary-ish text, bytes
+decoded with ``errors="surrogateescape"``) but cannot be stored in PostgreSQL: U+0000 (``jsonb``
+refuses the ``\\u0000`` escape and ``text`` the byte: ``DataError: unsupported Unicode escape
+sequence``) and the surrogate code points U+D800–U+DFFF (not Unicode scalar values: UTF-8 cannot
+encode them, ``UnicodeEncodeError``). The history must keep messages exactly, so a record holding
+either, in a key or a string, is stored *escaped*, reversibly:
 
-- U+0000 becomes U+E000 followed by ``"0"``; U+E000 itself (a private-use character, so rare in
-  text) becomes U+E000 followed by ``"e"``; nothing else changes;
-- the record gets the top-level key ``"nul_escape": true`` (``message_to_dict`` records have only
+- U+0000 becomes U+E000 ``"0"``; a surrogate U+DXXX becomes U+E000 ``"u"`` and its four lowercase
+  hex digits; U+E000 itself (a private-use character, rare in text) becomes U+E000 ``"e"``;
+  nothing else changes;
+- the record gets the top-level key ``"escaped": true`` (``message_to_dict`` records have only
   ``type`` and ``data``; ``messages_from_dict`` ignores the extra key).
 
-A record without U+0000 is stored as it is, without the key, so every existing row, and every
-row written before this existed, reads back unchanged. ``escape_nul`` and ``unescape_nul`` are
-exact inverses: ``unescape_nul(escape_nul(r)) == r`` for every JSON record ``r``.
+A record without such characters is stored as it is, without the key, so every existing row reads
+back unchanged. ``escape_record`` and ``unescape_record`` are exact inverses:
+``unescape_record(escape_record(r)) == r`` for every JSON record ``r``.
 
 ``MessageField`` applies them on the ORM's way in (PostgreSQL) and out; the raw-SQL paths (the
 one-statement append, the ``message::text`` read, the COPY of imports, the cache entries) go
@@ -28,25 +31,43 @@ from django.db import models
 
 NUL = "\x00"
 ESCAPE = "\ue000"
-NUL_MARKER = "nul_escape"
-# json.dumps always writes U+0000 as this escape (with or without ensure_ascii): a cheap test on the
-# serialized record tells whether it needs escaping (a literal backslash + "u0000" in a text is
-# written "\\\\u0000", which also matches; escape_nul then finds no NUL and changes nothing).
-NUL_IN_JSON = "\\u0000"
+ESCAPED_MARKER = "escaped"
+# What json.dumps (ensure_ascii, the default) writes for U+0000 and for any surrogate code point
+# (characters beyond the BMP are written as surrogate pairs too, so an emoji also matches: then
+# escape_record walks the record, finds nothing to escape and returns it unchanged).
+_SUSPECT_JSON = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+_UNSTORABLE = re.compile(f"[{NUL}\ud800-\udfff]")
+_ENCODE_RE = re.compile(f"[{NUL}{ESCAPE}\ud800-\udfff]")
+_DECODE_RE = re.compile(f"{ESCAPE}(0|e|u[0-9a-f]{{4}})")
+# A character stored in place of the unstorable ones in display text (content_text).
+REPLACEMENT = "\ufffd"
 
-_ENCODE = {NUL: ESCAPE + "0", ESCAPE: ESCAPE + "e"}
-_DECODE = {"0": NUL, "e": ESCAPE}
-_ENCODE_RE = re.compile(f"[{NUL}{ESCAPE}]")
-_DECODE_RE = re.compile(f"{ESCAPE}([0e])")
+
+def _encode_char(match: re.Match[str]) -> str:
+    char = match.group(0)
+    if char == NUL:
+        return ESCAPE + "0"
+    if char == ESCAPE:
+        return ESCAPE + "e"
+    return f"{ESCAPE}u{ord(char):04x}"
 
 
-def _has_nul(value: Any) -> bool:
+def _decode_char(match: re.Match[str]) -> str:
+    code = match.group(1)
+    if code == "0":
+        return NUL
+    if code == "e":
+        return ESCAPE
+    return chr(int(code[1:], 16))
+
+
+def _needs_escape(value: Any) -> bool:
     if isinstance(value, str):
-        return NUL in value
+        return bool(_UNSTORABLE.search(value))
     if isinstance(value, dict):
-        return any(NUL in k or _has_nul(v) for k, v in value.items())
+        return any(_needs_escape(k) or _needs_escape(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+        return any(_needs_escape(v) for v in value)
     return False
 
 
@@ -62,55 +83,67 @@ def _map_strings(value: Any, text: Any) -> Any:
 
 
 def _encode_text(value: str) -> str:
-    return _ENCODE_RE.sub(lambda m: _ENCODE[m.group(0)], value) if NUL in value or ESCAPE in value else value
+    return _ENCODE_RE.sub(_encode_char, value)
 
 
 def _decode_text(value: str) -> str:
     if ESCAPE not in value:
         return value
-    if ESCAPE in _DECODE_RE.sub("", value):  # left over: an escape escape_nul never writes
-        raise ValueError("a nul-escaped record holds U+E000 not followed by '0' or 'e'")
-    return _DECODE_RE.sub(lambda m: _DECODE[m.group(1)], value)
+    if ESCAPE in _DECODE_RE.sub("", value):  # left over: an escape escape_record never writes
+        raise ValueError("an escaped message record holds U+E000 not followed by '0', 'e' or 'u' + 4 hex digits")
+    return _DECODE_RE.sub(_decode_char, value)
 
 
-def escape_nul(record: dict[str, Any]) -> dict[str, Any]:
-    """The record as it is stored: itself if it holds no U+0000 (the common case, no copy), else a
-    copy with every string escaped and ``"nul_escape": true`` (see the module docstring).
+def json_may_need_escape(text: str) -> bool:
+    """Whether ``json.dumps(record)`` text may hold U+0000 or a surrogate (a cheap test before the walk)."""
+    return _SUSPECT_JSON.search(text) is not None
+
+
+def display_text(text: str) -> str:
+    """``text`` with U+0000 and surrogates replaced by U+FFFD: storable in any ``text`` column."""
+    if text.isascii() and NUL not in text:
+        return text
+    return _UNSTORABLE.sub(REPLACEMENT, text)
+
+
+def escape_record(record: dict[str, Any]) -> dict[str, Any]:
+    """The record as PostgreSQL stores it: itself if it holds nothing unstorable (the common case,
+    no copy), else a copy with every string escaped and ``"escaped": true`` (module docstring).
 
     A record that is already escaped (it has the marker) is returned as it is."""
-    if NUL_MARKER in record or not _has_nul(record):
+    if ESCAPED_MARKER in record or not _needs_escape(record):
         return record
     escaped = _map_strings(record, _encode_text)
-    escaped[NUL_MARKER] = True
+    escaped[ESCAPED_MARKER] = True
     return escaped
 
 
-def unescape_nul(record: dict[str, Any]) -> dict[str, Any]:
-    """The exact record ``escape_nul`` was given: itself if it has no ``"nul_escape"`` key, else a
-    copy with the marker removed and every string unescaped. Raises ``ValueError`` for a marked
-    record holding an escape that ``escape_nul`` never writes (a corrupted row)."""
-    if NUL_MARKER not in record:
+def unescape_record(record: dict[str, Any]) -> dict[str, Any]:
+    """The exact record ``escape_record`` was given: itself if it has no ``"escaped"`` key, else a
+    copy without the marker and with every string unescaped. Raises ``ValueError`` for a marked
+    record holding an escape that ``escape_record`` never writes (a corrupted row)."""
+    if ESCAPED_MARKER not in record:
         return record
-    plain = {k: v for k, v in record.items() if k != NUL_MARKER}
+    plain = {k: v for k, v in record.items() if k != ESCAPED_MARKER}
     return _map_strings(plain, _decode_text)
 
 
 class MessageField(models.JSONField):
-    """``JSONField`` for ``message_to_dict`` records that keeps U+0000 exactly.
+    """``JSONField`` for ``message_to_dict`` records that keeps U+0000 and surrogates exactly.
 
-    On PostgreSQL a record holding U+0000 is written ``escape_nul``-ed; SQLite stores JSON's
-    ``\\u0000`` escape as it is, so there the record is written unchanged (no walk over it). Read
-    back, a marked record is ``unescape_nul``-ed on every database, so either form reads as the
-    message that was written. Lookups see the stored form.
+    On PostgreSQL a record holding them is written ``escape_record``-ed; SQLite stores JSON's
+    ``\\\\u0000`` / ``\\\\udc80`` escapes as they are, so there the record is written unchanged (no walk
+    over it). Read back, a marked record is ``unescape_record``-ed on every database, so either form
+    reads as the message that was written. Lookups see the stored form.
     """
 
     def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
         if connection.vendor == "postgresql" and isinstance(value, dict):
-            value = escape_nul(value)
+            value = escape_record(value)
         return super().get_db_prep_value(value, connection, prepared)
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         value = super().from_db_value(value, expression, connection)
-        if isinstance(value, dict) and NUL_MARKER in value:
-            return unescape_nul(value)
+        if isinstance(value, dict) and ESCAPED_MARKER in value:
+            return unescape_record(value)
         return value

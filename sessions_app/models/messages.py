@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.utils import timezone
 
-from .fields import MessageField, unescape_nul
+from .fields import MessageField, unescape_record
 
 if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
@@ -28,8 +28,8 @@ class ChatMessage(models.Model):
     "data": {…}}`` — so tool calls, ``additional_kwargs``, ``response_metadata``, names and ids
     round-trip through ``messages_from_dict``. ``type`` repeats the LangChain message type
     (``human``, ``ai``, ``system``, ``tool``, ``function``, ``chat``) for filtering;
-    ``content_text`` is the plain text for display and search (U+0000 shown as U+FFFD there; the
-    record keeps it exactly, see ``models.fields.MessageField``). The conversation's order is
+    ``content_text`` is the plain text for display and search (U+0000 and surrogates shown as U+FFFD
+    there; the record keeps them exactly, see ``models.fields.MessageField``). The conversation's order is
     ``seq`` (1, 2, 3 … per session, unique with the session, assigned by
     ``services.messages_append``), never ``created_at``.
     """
@@ -41,7 +41,7 @@ class ChatMessage(models.Model):
     )
     seq = models.PositiveBigIntegerField()
     type = models.CharField(max_length=32)
-    message = MessageField()  # NUL (U+0000) kept exactly: see models.fields
+    message = MessageField()  # U+0000 and surrogates kept exactly: see models.fields
     content_text = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -60,4 +60,4 @@ class ChatMessage(models.Model):
     def to_langchain(self) -> BaseMessage:
         from langchain_core.messages import messages_from_dict
 
-        return messages_from_dict([unescape_nul(self.message)])[0]
+        return messages_from_dict([unescape_record(self.message)])[0]

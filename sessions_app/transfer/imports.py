@@ -16,6 +16,7 @@ from ..db import pg_copy_rows
 from ..exceptions import InvalidInput
 from ..governance.audit import Actor, audit_record
 from ..models import TITLE_MAX_LENGTH, AuditLogEntry, ChatMessage, ChatSession, DeletedSession
+from ..models.fields import display_text
 from .importers.base import ParsedConversation
 
 if TYPE_CHECKING:
@@ -175,7 +176,7 @@ def _import_batch(
                 id=session_id,
                 owner=owner,
                 tenant=tenant,
-                title=conversation.title.replace("\x00", "")[:TITLE_MAX_LENGTH],
+                title=display_text(conversation.title)[:TITLE_MAX_LENGTH],
                 metadata={
                     "source": {
                         "format": conversation.source_format,

@@ -16,7 +16,7 @@ from langchain_core.messages import messages_from_dict
 
 from ..exceptions import InvalidInput
 from ..models import TITLE_MAX_LENGTH, ChatSession
-from ..models.fields import NUL_MARKER
+from ..models.fields import ESCAPED_MARKER
 from .export import FORMAT, FORMAT_VERSION
 
 KNOWN_TYPES = {"human", "ai", "system", "tool", "function", "chat", "remove"}
@@ -153,8 +153,8 @@ def _messages(raw: Any) -> list[MessageRow]:
         if mtype not in KNOWN_TYPES:
             raise ExportFormatError(f"{place}.message.type", f"unknown message type {mtype!r}")
         _expect(message.get("data"), dict, f"{place}.message.data", "an object")
-        if NUL_MARKER in message:  # our storage's own key (models.fields): an export never has it
-            raise ExportFormatError(f"{place}.message", f'"{NUL_MARKER}" is reserved')
+        if ESCAPED_MARKER in message:  # our storage's own key (models.fields): an export never has it
+            raise ExportFormatError(f"{place}.message", f'"{ESCAPED_MARKER}" is reserved')
         try:
             messages_from_dict([message])
         except Exception as exc:  # noqa: BLE001 - LangChain raises ValueError/ValidationError/KeyError…
