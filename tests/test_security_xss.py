@@ -20,8 +20,9 @@ from sessions_app.governance.state import state_save
 from sessions_app.models import ChatSession
 
 from .api_fixtures import ApiClient
+from .browser_fixtures import CHROMIUM, CHROMIUM_ARGS, needs_chromium
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_chromium]
 
 MARK = "window.__xss = (window.__xss || 0) + 1"
 TITLE = f'"><img src=x onerror="{MARK}"><svg onload="{MARK}">'
@@ -36,10 +37,7 @@ def browser_page(live_server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(base_url=live_server.url)
             page = context.new_page()
