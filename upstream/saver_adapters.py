@@ -22,6 +22,8 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+from sql_cursor import AsyncDictCursor, DictCursor
+
 from sessions_app.checkpoint import DjangoSaver, dispatch
 
 _TABLES = {
@@ -38,42 +40,12 @@ def _on_db_thread(fn: Any, *args: Any) -> Any:
     return dispatch._get_executor().submit(dispatch._call_on_db_thread, fn, *args).result()
 
 
-class _Cursor:
-    """execute / fetchone / fetchall with dict rows, rowcount."""
-
-    def __init__(self) -> None:
-        self.rows: list[dict[str, Any]] = []
-        self.rowcount = -1
-
-    def _run(self, sql: str, params: Any = None) -> None:
-        from django.db import connection
-
-        with connection.cursor() as cur:
-            cur.execute(_TABLE.sub(lambda m: _TABLES[m.group(1)], sql), params)
-            self.rowcount = cur.rowcount
-            cols = [c[0] for c in cur.description] if cur.description else []
-            self.rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()] if cols else []
-
-    def execute(self, sql: str, params: Any = None) -> None:
-        _on_db_thread(self._run, sql, params)
-
-    def fetchone(self) -> dict[str, Any] | None:
-        return self.rows.pop(0) if self.rows else None
-
-    def fetchall(self) -> list[dict[str, Any]]:
-        rows, self.rows = self.rows, []
-        return rows
+def _rename(sql: str) -> str:
+    return _TABLE.sub(lambda m: _TABLES[m.group(1)], sql)
 
 
-class _AsyncCursor(_Cursor):
-    async def execute(self, sql: str, params: Any = None) -> None:  # type: ignore[override]
-        await asyncio.to_thread(_on_db_thread, self._run, sql, params)
-
-    async def fetchone(self) -> dict[str, Any] | None:  # type: ignore[override]
-        return _Cursor.fetchone(self)
-
-    async def fetchall(self) -> list[dict[str, Any]]:  # type: ignore[override]
-        return _Cursor.fetchall(self)
+async def _on_db_thread_async(fn: Any, *args: Any) -> Any:
+    return await asyncio.to_thread(_on_db_thread, fn, *args)
 
 
 class UpstreamDjangoSaver(DjangoSaver):
@@ -91,8 +63,8 @@ class UpstreamDjangoSaver(DjangoSaver):
         """The tables exist: pytest-django migrated the test database."""
 
     @contextlib.contextmanager
-    def _cursor(self, **kwargs: Any) -> Iterator[_Cursor]:
-        yield _Cursor()
+    def _cursor(self, **kwargs: Any) -> Iterator[DictCursor]:
+        yield DictCursor(_rename, _on_db_thread)
 
 
 class UpstreamAsyncDjangoSaver(UpstreamDjangoSaver):
@@ -107,8 +79,8 @@ class UpstreamAsyncDjangoSaver(UpstreamDjangoSaver):
         """The tables exist: pytest-django migrated the test database."""
 
     @contextlib.asynccontextmanager  # type: ignore[arg-type]
-    async def _cursor(self, **kwargs: Any) -> AsyncIterator[_AsyncCursor]:  # type: ignore[override]
-        yield _AsyncCursor()
+    async def _cursor(self, **kwargs: Any) -> AsyncIterator[AsyncDictCursor]:  # type: ignore[override]
+        yield AsyncDictCursor(_rename, _on_db_thread_async)
 
 
 # ----- langchain-postgres' chat-history tests ------------------------------------------------------

@@ -111,53 +111,25 @@ def pytest_pycollect_makemodule(module_path: Path, parent: Any) -> Any:
 
 
 def _adapter(is_async: bool) -> type:
-    from django.db import connection
+    from sql_cursor import AsyncDictCursor, DictCursor
 
     from sessions_app.checkpoint.dispatch import run_async, run_sync
     from sessions_app.store import DjangoStore
 
-    class _Cursor:
-        """psycopg-cursor-shaped: execute, fetchone/fetchall as dict rows, rowcount."""
-
-        def __init__(self) -> None:
-            self.rows: list[dict[str, Any]] = []
-            self.rowcount = -1
-
-        def _run(self, sql: str, params: Any = None) -> None:
-            with connection.cursor() as cur:
-                cur.execute(_TABLE.sub("sessions_app_storeitem", sql), params)
-                self.rowcount = cur.rowcount
-                cols = [c[0] for c in cur.description] if cur.description else []
-                self.rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()] if cols else []
-
-        def execute(self, sql: str, params: Any = None) -> None:
-            run_sync(self._run, sql, params)
-
-        def fetchone(self) -> dict[str, Any] | None:
-            return self.rows.pop(0) if self.rows else None
-
-        def fetchall(self) -> list[dict[str, Any]]:
-            rows, self.rows = self.rows, []
-            return rows
-
-    class _AsyncCursor(_Cursor):
-        async def execute(self, sql: str, params: Any = None) -> None:  # type: ignore[override]
-            await run_async(self._run, sql, params)
-
-        async def fetchone(self) -> dict[str, Any] | None:  # type: ignore[override]
-            return _Cursor.fetchone(self)
+    def rename(sql: str) -> str:
+        return _TABLE.sub("sessions_app_storeitem", sql)
 
     class _Cursors:
         def __init__(self) -> None:
-            self.sync, self.aio = _Cursor(), _AsyncCursor()
+            self.sync, self.aio = DictCursor(rename, run_sync), AsyncDictCursor(rename, run_async)
 
-        def __enter__(self) -> _Cursor:
+        def __enter__(self) -> DictCursor:
             return self.sync
 
         def __exit__(self, *exc: Any) -> None:
             return None
 
-        async def __aenter__(self) -> _AsyncCursor:
+        async def __aenter__(self) -> AsyncDictCursor:
             return self.aio
 
         async def __aexit__(self, *exc: Any) -> None:
