@@ -7,7 +7,7 @@ sequence``) and the surrogate code points U+D800–U+DFFF (not Unicode scalar va
 encode them, ``UnicodeEncodeError``). The history must keep messages exactly, so a record holding
 either, in a key or a string, is stored *escaped*, reversibly:
 
-- U+0000 becomes U+E000 ``"0"``; a surrogate U+DXXX becomes U+E000 ``"u"`` and its four lowercase
+- U+0000 becomes U+E000 ``"0"``; a lone surrogate U+DXXX becomes U+E000 ``"u"`` and its four lowercase
   hex digits; U+E000 itself (a private-use character, rare in text) becomes U+E000 ``"e"``;
   nothing else changes;
 - the record gets the top-level key ``"escaped": true`` (``message_to_dict`` records have only
@@ -15,7 +15,10 @@ either, in a key or a string, is stored *escaped*, reversibly:
 
 A record without such characters is stored as it is, without the key, so every existing row reads
 back unchanged. ``escape_record`` and ``unescape_record`` are exact inverses:
-``unescape_record(escape_record(r)) == r`` for every JSON record ``r``.
+``unescape_record(escape_record(r))`` is ``r`` for every JSON record ``r``, and what the database
+gives back is ``r`` as JSON reads it back (JSON itself turns a high surrogate followed by a low one
+into the character the pair encodes, on both databases: the one case not kept code point for code
+point, and one that bytes decoded with ``surrogateescape``, all low surrogates, never produce).
 
 ``MessageField`` applies them on the ORM's way in (PostgreSQL) and out; the raw-SQL paths (the
 one-statement append, the ``message::text`` read, the COPY of imports, the cache entries) go
@@ -32,12 +35,20 @@ from django.db import models
 NUL = "\x00"
 ESCAPE = "\ue000"
 ESCAPED_MARKER = "escaped"
-# What json.dumps (ensure_ascii, the default) writes for U+0000 and for any surrogate code point
-# (characters beyond the BMP are written as surrogate pairs too, so an emoji also matches: then
-# escape_record walks the record, finds nothing to escape and returns it unchanged).
-_SUSPECT_JSON = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
-_UNSTORABLE = re.compile(f"[{NUL}\ud800-\udfff]")
-_ENCODE_RE = re.compile(f"[{NUL}{ESCAPE}\ud800-\udfff]")
+# What json.dumps (ensure_ascii, the default: lowercase hex) writes for U+0000 and for a lone
+# surrogate: a high one not followed by a low one, or a low one not preceded by a high one. A
+# character beyond the BMP (an emoji) is written as a valid pair and does not match. A literal
+# backslash + "u0000" in a text also matches; escape_record then finds nothing and changes nothing.
+_SUSPECT_JSON = re.compile(
+    r"\\u(?:0000|d[89ab][0-9a-f]{2}(?!\\ud[c-f])|(?<!\\ud[89ab][0-9a-f]{2}\\u)d[c-f][0-9a-f]{2})"
+)
+# In a Python string: U+0000 and lone surrogates (what escape_record escapes; a high surrogate
+# followed by a low one is left to JSON, which writes and reads it as the pair's character).
+_LONE = "[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]"
+_UNSTORABLE = re.compile(f"{NUL}|{_LONE}")
+_ENCODE_RE = re.compile(f"[{NUL}{ESCAPE}]|{_LONE}")
+# Not encodable as UTF-8 at all (display_text): U+0000 for PostgreSQL, and every surrogate.
+_NOT_TEXT = re.compile(f"[{NUL}\ud800-\udfff]")
 _DECODE_RE = re.compile(f"{ESCAPE}(0|e|u[0-9a-f]{{4}})")
 # A character stored in place of the unstorable ones in display text (content_text).
 REPLACEMENT = "\ufffd"
@@ -96,14 +107,14 @@ def _decode_text(value: str) -> str:
 
 def json_may_need_escape(text: str) -> bool:
     """Whether ``json.dumps(record)`` text may hold U+0000 or a surrogate (a cheap test before the walk)."""
-    return _SUSPECT_JSON.search(text) is not None
+    return ("\\u0000" in text or "\\ud" in text) and _SUSPECT_JSON.search(text) is not None
 
 
 def display_text(text: str) -> str:
     """``text`` with U+0000 and surrogates replaced by U+FFFD: storable in any ``text`` column."""
     if text.isascii() and NUL not in text:
         return text
-    return _UNSTORABLE.sub(REPLACEMENT, text)
+    return _NOT_TEXT.sub(REPLACEMENT, text)
 
 
 def escape_record(record: dict[str, Any]) -> dict[str, Any]:
