@@ -7,12 +7,14 @@ with the reason on the other.
 """
 from __future__ import annotations
 
+import asyncio
 import os
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection
+from django.db import connection, connections
 
 from sessions_app.cache import outage as cache_outage
 from sessions_app.conversations.ratelimit import chat_rate_limit_reset
@@ -50,6 +52,18 @@ def _clean_caches() -> None:
         caches[alias].clear()
     chat_rate_limit_reset()  # the embedded default counts chat turns in process memory
     cache_outage.reset()  # an outage another test left open would hide this test's first warning
+
+
+@pytest.fixture
+def sync_to_async_connections_closed():
+    """Close the database connections ``sync_to_async``'s thread opened during the test.
+
+    A test that drives its own loop (``asyncio.run``) runs the ORM in asgiref's one thread-sensitive
+    worker thread; its connection outlives the test, and PostgreSQL then refuses to drop the test
+    database at the end ("is being accessed by other users"). Request this fixture in such tests.
+    """
+    yield
+    asyncio.run(sync_to_async(connections.close_all)())
 
 
 @pytest.fixture(autouse=True)

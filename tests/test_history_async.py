@@ -25,7 +25,7 @@ from sessions_app.models import ChatMessage, ChatSession
 
 from .factories import ChatSessionFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("sync_to_async_connections_closed")]
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 

@@ -171,6 +171,7 @@ def test_max_chars_counts_the_text_as_shown(chat_session):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("sync_to_async_connections_closed")
 def test_the_async_twins_keep_nul(owner, monkeypatch):
     """``afor_user`` / ``aadd_messages`` / ``aget_messages`` on a loop, the ORM refused there."""
     monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
