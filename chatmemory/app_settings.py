@@ -52,7 +52,7 @@ CHATMEMORY_API_MAX_METADATA_BYTES = env_int("CHATMEMORY_API_MAX_METADATA_BYTES",
 CHATMEMORY_API_MAX_METADATA_DEPTH = env_int("CHATMEMORY_API_MAX_METADATA_DEPTH", 8, minimum=1)
 # Per-user chat rate limit: at most this many turns (0 = off) ...
 CHATMEMORY_CHAT_RATE_LIMIT = env_int("CHATMEMORY_CHAT_RATE_LIMIT", 30, minimum=0)
-# ... in any window of this many seconds (a moving window, sessions_app/ratelimit.py; Redis when set).
+# ... in any window of this many seconds (a moving window, sessions_app/conversations/ratelimit.py; Redis when set).
 CHATMEMORY_CHAT_RATE_WINDOW = env_int("CHATMEMORY_CHAT_RATE_WINDOW", 60, minimum=1)
 
 # --- Retention: LangGraph checkpoints, conversations, state versions -----------------------------

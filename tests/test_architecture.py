@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
      "sessions_app.governance", "sessions_app.transfer", "sessions_app.accounts"),
     ("sessions_app.history",),
     ("sessions_app.web", "sessions_app.api", "sessions_app.admin", "sessions_app.management", "sessions_app.tasks",
-     "sessions_app.urls", "sessions_app.checks", "sessions_app.apps", "sessions_app.templatetags"),
+     "sessions_app.urls", "sessions_app.checks", "sessions_app.apps"),
     ("chatmemory",),
 ]
 

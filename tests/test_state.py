@@ -1,4 +1,4 @@
-"""Versioned state (``sessions_app.state``): save, load, tags, rollback, diff, access, concurrency."""
+"""Versioned state (``sessions_app.governance.state``): save, load, tags, rollback, diff, access, concurrency."""
 from __future__ import annotations
 
 import threading

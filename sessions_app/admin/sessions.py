@@ -9,8 +9,9 @@
   order, fetched with one range scan of ``(session, seq)``; a link to the messages changelist
   filtered by the conversation for the rest.
 * Actions (archive, unarchive, export as JSON, delete) and the delete buttons go through
-  ``sessions_app.services`` so cache eviction and audit logging happen on every path; the delete
-  confirmation page summarises counts instead of listing every message.
+  the services (``governance.lifecycle``, ``conversations.sessions``, ``transfer.services``) so
+  cache eviction and audit logging happen on every path; the delete confirmation page summarises
+  counts instead of listing every message.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``/api/sessions/{id}/state``: versioned JSON state beside a conversation (``sessions_app.state``).
+"""``/api/sessions/{id}/state``: versioned JSON state beside a conversation (``sessions_app.governance.state``).
 
 Every operation passes the ownership gate first (``caller_session``), then calls the state
 API as trusted code with the gated session's id.

@@ -10,7 +10,7 @@ alias ``settings.CHATMEMORY_CACHE_ALIAS``:
 * the last ``CHATMEMORY_CACHE_WINDOW`` messages, one entry per ``seq`` (LangChain's
   ``message_to_dict`` JSON).
 
-Why entries per seq: a message's seq is assigned once by ``services.messages_append`` and never
+Why entries per seq: a message's seq is assigned once by ``conversations.messages.messages_append`` and never
 reused (``last_seq`` never goes down), so an entry is an immutable fact. Writers from any number
 of processes add their entries after their commit (``append``) and raise ``last_seq`` to the
 maximum; they never replace what another process wrote, so nothing can be reordered. A read is

@@ -3,7 +3,7 @@
 A thread belongs to a conversation when its ``thread_id`` is the conversation's ``session_id``
 (``str(ChatSession.id)``): that is how the app's graphs are invoked. These selectors do no
 ownership check — staff pages only; user-facing callers must first pass the session through
-``selectors.session_get_for_user``.
+``conversations.selectors.session_get_for_user``.
 """
 from __future__ import annotations
 

@@ -54,7 +54,7 @@ def session_create(
 
     ``session_id`` may be given (a UUID or its string) to create a known id; otherwise a random
     UUID4 is used. ``metadata`` is free JSON (``{"channel": "web", "language": "de"}``; the key
-    ``keep_state_versions`` opts into state-version retention, see ``services.retention``).
+    ``keep_state_versions`` opts into state-version retention, see ``governance.retention``).
     ``expires_at`` (timezone-aware) makes the session ephemeral: retention deletes it after
     that instant. ``cache_ttl`` is the session's cache TTL in seconds (at least 60; ``None`` for
     ``CHATMEMORY_CACHE_TTL``). Raises ``InvalidInput`` for a bad id, title, metadata, expiry or TTL,
@@ -130,7 +130,7 @@ def session_set_expiry(*, session: ChatSession, expires_at: datetime | None) -> 
 def session_archive(*, session: ChatSession, actor: Actor = None) -> ChatSession:
     """Make the session read-only (``status=archived``); audited; idempotent.
 
-    ``actor`` is the user or job doing it (see ``services.audit.Actor``). Archiving an archived
+    ``actor`` is the user or job doing it (see ``governance.audit.Actor``). Archiving an archived
     session changes nothing and writes no audit entry. Raises ``SessionGone`` if it was deleted.
     """
     if not sessions_archive(session_ids=[session.pk], actor=actor):
@@ -155,7 +155,7 @@ def session_delete(*, session_id: uuid.UUID, actor: Actor = None) -> int:
     """Hard-delete a session and everything hanging off it; audited; idempotent.
 
     Deletes its messages, state versions and LangGraph checkpoints, writes an ``AuditLogEntry``
-    (action ``delete``) and evicts it from the cache (see ``services.lifecycle.sessions_delete``).
+    (action ``delete``) and evicts it from the cache (see ``governance.lifecycle.sessions_delete``).
     Returns the number of deleted messages (0 when the session was already gone).
     """
     return sessions_delete(session_ids=[session_id], actor=actor).messages

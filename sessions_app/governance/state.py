@@ -183,7 +183,7 @@ def save_state(session_id: Any, state: Any, tag: str | None = None, *, user: Any
     """Save ``state`` (any JSON value) as a new version; return its number (1, 2, 3 …).
 
     ``tag`` names the version as a snapshot (unique per session; not a plain number).
-    Concurrent saves on one session never share a number (see ``services.state_save``).
+    Concurrent saves on one session never share a number (see ``state_save``).
     """
     pk = _session_pk(session_id, user)
     return state_save(session_id=pk, state=state, tag=tag).version

@@ -31,7 +31,7 @@ class ChatMessage(models.Model):
     ``content_text`` is the plain text for display and search (U+0000 and surrogates shown as U+FFFD
     there; the record keeps them exactly, see ``models.fields.MessageField``). The conversation's order is
     ``seq`` (1, 2, 3 … per session, unique with the session, assigned by
-    ``services.messages_append``), never ``created_at``.
+    ``conversations.messages.messages_append``), never ``created_at``.
     """
 
     # No index of its own: the (session, seq) unique constraint's index leads with it and serves every

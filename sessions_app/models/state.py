@@ -1,4 +1,4 @@
-"""``SessionState``: versioned JSON state kept beside a conversation (``sessions_app.state``)."""
+"""``SessionState``: versioned JSON state kept beside a conversation (``sessions_app.governance.state``)."""
 from __future__ import annotations
 
 import uuid

@@ -28,7 +28,7 @@ class ApiToken(models.Model):
     clear (unique; the lookup key, and what the UI and admin show), ``secret`` from
     ``secrets.token_urlsafe(32)`` (256 bits). Only ``secret_hash`` — the SHA-256 hex digest of
     the whole plaintext — is stored; the plaintext is shown once, by
-    ``services.api_token_create``. A fast unsalted hash is right here (as for GitHub's or
+    ``accounts.tokens.api_token_create``. A fast unsalted hash is right here (as for GitHub's or
     Django REST Knox's tokens): the secret is random and long, so there is nothing to brute-force
     and a slow KDF would only slow every request down.
 

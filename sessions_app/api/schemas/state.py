@@ -1,4 +1,4 @@
-"""Versioned JSON state of a session (``sessions_app.state``): save, read, versions, rollback, diff."""
+"""Versioned JSON state of a session (``sessions_app.governance.state``): save, read, versions, rollback, diff."""
 from __future__ import annotations
 
 from datetime import datetime
