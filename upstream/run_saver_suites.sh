@@ -4,9 +4,12 @@
 # DATABASE_URL=postgres://… (the server both targets use; target django runs on pytest-django's test
 # database). Summary per suite and target in $OUT (default var/upstream/results.txt). See
 # upstream/saver_plugin.py for what is replaced, upstream/saver_expected.txt for the known failures.
+# Extra pytest arguments in PYTEST_ARGS, split like a shell command line (upstream/pytest_args.sh):
+# PYTEST_ARGS='-k "test_a or test_b"'. SUITES and TARGETS narrow the run.
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PY="${PY:-$ROOT/.venv/bin/python}"
+. "$ROOT/upstream/pytest_args.sh"
 WORK="${UPSTREAM_DIR:-$ROOT/var/upstream}"
 OUT="${OUT:-$WORK/results.txt}"
 mkdir -p "$WORK"
@@ -63,7 +66,7 @@ for suite in "${SUITE_LIST[@]}"; do
     fi
     (cd "$dir" && NO_DOCKER=true CHATMEMORY_UPSTREAM_SUITE=$suite CHATMEMORY_UPSTREAM_TARGET=$target \
       PYTHONPATH="$ROOT/upstream:$ROOT" "$PY" -m pytest $(files "$suite") -p saver_plugin "${extra[@]}" \
-        -q -p no:cacheprovider -o addopts="" --junitxml="$WORK/$suite-$target.xml" ${PYTEST_ARGS:-}) \
+        -q -p no:cacheprovider -o addopts="" --junitxml="$WORK/$suite-$target.xml" "${PYTEST_ARGV[@]}") \
       > "$WORK/$suite-$target.log" 2>&1 || status=1
     tail -n 25 "$WORK/$suite-$target.log"
   done

@@ -3,9 +3,12 @@
 # tests/test_async_store.py), unchanged, against DjangoStore and against PostgresStore in the same
 # run. Needs DATABASE_URL=postgres://… (the server both targets use). Writes a summary per target to
 # $OUT (default var/upstream/store-results.txt). See upstream/store_plugin.py for what is replaced.
+# Extra pytest arguments in PYTEST_ARGS, split like a shell command line (upstream/pytest_args.sh):
+# PYTEST_ARGS='-k "test_batch_order or test_search"'. RUNS narrows the targets.
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PY="${PY:-$ROOT/.venv/bin/python}"
+. "$ROOT/upstream/pytest_args.sh"
 VERSION=3.2.0
 WORK="${UPSTREAM_DIR:-$ROOT/var/upstream}"
 OUT="${OUT:-$WORK/store-results.txt}"
@@ -26,9 +29,13 @@ for run in ${RUNS:-django-pgvector django-python postgres}; do
   else extra=(-p store_plugin -p no:django); unset DJANGO_SETTINGS_MODULE; fi
   CHATMEMORY_UPSTREAM_TARGET=$target CHATMEMORY_UPSTREAM_SCORER=$scorer PYTHONPATH="$ROOT/upstream:$ROOT" \
     "$PY" -m pytest "${SUITES[@]}" "${extra[@]}" -q -p no:cacheprovider -o addopts="" -o asyncio_mode=auto \
-      -o asyncio_default_fixture_loop_scope=function --junitxml="$WORK/store-$run.xml" ${PYTEST_ARGS:-} \
+      -o asyncio_default_fixture_loop_scope=function --junitxml="$WORK/store-$run.xml" "${PYTEST_ARGV[@]}" \
       | tee "$WORK/store-$run.log" | tail -n 40
+  rc=${PIPESTATUS[0]}
   echo "$run: $(tail -n 1 "$WORK/store-$run.log")" >> "$OUT"
+  # pytest's 2-5 (interrupted, internal error, usage error, nothing collected) fail every target: a run
+  # that ran nothing is not a pass (a split PYTEST_ARGS used to end here as "no tests ran", exit 0).
+  if [ "$rc" -ge 2 ]; then echo "  pytest exited $rc" >> "$OUT"; status=1; fi
   # A DjangoStore failure fails the target (known differences are strict xfails: store_expected_failures.txt).
   if [ "$target" = django ]; then
     "$PY" "$ROOT/upstream/check_expected.py" "$WORK/store-$run.xml" \
