@@ -1,12 +1,14 @@
 """Per suite and target: tests / passed / failed / skipped / xfailed, from the junit reports.
 
 Usage: ``summarize.py WORK SECONDS SUITE...`` (``WORK/<suite>-<target>.xml``, written by
-``run_saver_suites.sh``). Prints the table, then every failing test of target ``django`` (a DjangoSaver
+``run_saver_suites.sh``; ``TARGETS`` in the environment, as for that script, names the targets
+that ran: default both). Prints the table, then every failing test of target ``django`` (a DjangoSaver
 defect: the known upstream failures are strict xfails and skips carry their reason), then one
 closing ``N passed, N failed, N skipped`` line over all suites and targets.
 """
 from __future__ import annotations
 
+import os
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -41,7 +43,7 @@ def main(work: str, seconds: str, suites: list[str]) -> int:
     total = {"passed": 0, "failed": 0, "skipped": 0}
     ours: list[str] = []
     for suite in suites:
-        for target in TARGETS:
+        for target in os.environ.get("TARGETS", " ".join(TARGETS)).split():
             report = Path(work) / f"{suite}-{target}.xml"
             name = "DjangoSaver" if target == "django" else UPSTREAM_CLASS[suite]
             if suite == "langchain-postgres" and target == "django":
