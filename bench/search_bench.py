@@ -333,10 +333,9 @@ def write(out: Path, imported: dict[str, Any], meta: dict[str, Any], result: dic
     lines = [
         "# Search benchmark (`make bench-search`)", "",
         f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `bench/search_bench.py` on {platform.node()} "
-        f"({os.cpu_count()} cores, PostgreSQL), **a shared machine**: other agents' test runs were going on "
-        f"beside it (load average {start_load}{os.getloadavg()[0]:.1f} at the end), so every figure here is "
-        "pessimistic and noisy. "
-        "The lead re-runs the final figures on a quiet machine.", "",
+        f"({os.cpu_count()} cores, PostgreSQL); load average {start_load}{os.getloadavg()[0]:.1f} at the end "
+        f"(on {os.cpu_count()} cores: a load above that means other work shared the machine and the figures "
+        "are pessimistic).", "",
         "## ShareGPT import with every index in place", "",
         f"`import_conversations` of the whole file into a fresh database: **{imported['seconds']:.1f} s** wall "
         f"(target ≤ 60 s). {imported['line']}", "",

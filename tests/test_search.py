@@ -274,3 +274,32 @@ def test_the_system_check_reports_a_broken_index():
     from django.core.management import call_command
 
     call_command("check", "--database", "default")  # no error on a migrated database
+
+
+@pytest.mark.parametrize(
+    ("estimate", "phrase", "walk"),
+    [
+        # Measured on the benchmark's heavy user (100,000 messages; docs/benchmarks-search.md):
+        (31_642, True, True),  # "data that": index 1.3-2.9 s (31,642 rows rechecked), walk 285 ms
+        (62_694, True, True),  # "this this": index 1.2 s, walk 225 ms
+        (4_407, True, False),  # "code python": index 99-147 ms, walk 329 ms
+        (31_642, False, False),  # a plain word that common: the index answers without a recheck
+    ],
+)
+def test_a_phrase_of_common_words_walks_the_owners_conversations(monkeypatch, estimate, phrase, walk):
+    from sessions_app.search import plan
+
+    monkeypatch.setattr(plan, "owner_messages", lambda owner_id, filters: 100_000)
+    monkeypatch.setattr(plan, "estimated_matches", lambda text: (float(estimate), 1_000_000.0))
+    assert plan.choose_walk("q", owner_id=1, filters=SearchFilters(), candidates=500, phrase=phrase) is walk
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("text", "phrase"), [('"data that"', True), ('"word"', False), ('-"a b" c', False)])
+def test_the_service_tells_the_plan_about_a_phrase(owner, monkeypatch, text, phrase):
+    from sessions_app.search import plan
+
+    seen: list[bool] = []
+    monkeypatch.setattr(plan, "choose_walk", lambda *a, phrase=False, **k: seen.append(phrase) or True)
+    conversations_search(user=owner, text=text)
+    assert seen == [phrase]

@@ -12,6 +12,12 @@ word and on the caller (measured at 1,000,000 messages, ``docs/benchmarks-search
 ``choose_walk`` compares the two from the planner's own estimate of the matches (``EXPLAIN``) and
 the owner's message count (one index range scan of the owner's conversations). Two cheap queries
 (~1 ms each) buy a plan that is never the 1–2 s worst case of the other.
+
+A **phrase** (``"data that"``) is different: the planner estimates it as its words ANDed (here
+31,642 messages for 2,260 real ones, 62,694 for 107), and the index must read every one of those
+rows from the heap to recheck the word positions (~20–90 µs a row: 1.3–2.9 s for the heavy user of
+the benchmark), while how often the phrase occurs among the owner's messages is unknown, so the
+walk is bounded by all of them (~2–3.5 µs a row: 210–350 ms for that user's 100,000).
 """
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ from .types import SearchFilters
 
 ALWAYS_WALK_BELOW = 5_000  # owner messages: walking them all is a few milliseconds
 WALK_ROW_COST = 8.0  # a walked row costs about this many GIN-found rows (random index + heap access)
+PHRASE_RECHECK_COST = 8.0  # a GIN-found row of a phrase (heap read + position recheck), in walked rows
 
 
 def owner_messages(owner_id: int, filters: SearchFilters) -> int:
@@ -51,14 +58,18 @@ def estimated_matches(text: str) -> tuple[float, float]:
     return float(plan["Plan Rows"]), max(float(row[0]) if row else 0.0, 0.0)
 
 
-def choose_walk(text: str, *, owner_id: int, filters: SearchFilters, candidates: int) -> bool:
-    """Whether walking the owner's conversations is expected to be cheaper than the GIN index."""
+def choose_walk(text: str, *, owner_id: int, filters: SearchFilters, candidates: int, phrase: bool = False) -> bool:
+    """Whether walking the owner's conversations is expected to be cheaper than the GIN index.
+
+    ``phrase``: the query holds a quoted phrase of two or more words (see the module docstring)."""
     mine = owner_messages(owner_id, filters)
     if mine <= ALWAYS_WALK_BELOW:
         return True
     matches, total = estimated_matches(text)
     if total <= 0:  # never analysed: no estimate worth trusting; walking is bounded by the owner
         return True
+    if phrase:  # index: recheck every row of the words' estimate; walk: at most all of the owner's rows
+        return mine < matches * PHRASE_RECHECK_COST
     density = max(matches / total, 1e-9)
     walked = min(float(mine), candidates / density)
     return walked * WALK_ROW_COST < matches

@@ -55,7 +55,9 @@ def conversations_search(*, user: Any, text: str, filters: SearchFilters | None 
     if mode in ("auto", "fulltext"):
         candidates = settings.CHATMEMORY_SEARCH_CANDIDATES
         if connection.vendor == "postgresql":
-            walk = plan.choose_walk(query.raw, owner_id=owner_id, filters=filters, candidates=candidates)
+            phrase = any(t.phrase and " " in t.text.strip() for t in query.positive)
+            walk = plan.choose_walk(query.raw, owner_id=owner_id, filters=filters, candidates=candidates,
+                                    phrase=phrase)
             hits = sql.fulltext_postgres(query, owner_id=owner_id, filters=filters, after=after, limit=limit + 1,
                                          candidates=candidates, walk=walk)
         else:
