@@ -7,7 +7,7 @@ sequence``) and the surrogate code points U+D800–U+DFFF (not Unicode scalar va
 encode them, ``UnicodeEncodeError``). The history must keep messages exactly, so a record holding
 either, in a key or a string, is stored *escaped*, reversibly:
 
-- U+0000 becomes U+E000 ``"0"``; a lone surrogate U+DXXX becomes U+E000 ``"u"`` and its four lowercase
+- U+0000 becomes U+E000 ``"0"``; a lone surrogate (U+D800–U+DFFF) becomes U+E000 ``"u"`` and its four lowercase
   hex digits; U+E000 itself (a private-use character, rare in text) becomes U+E000 ``"e"``;
   nothing else changes;
 - the record gets the top-level key ``"escaped": true`` (``message_to_dict`` records have only

@@ -88,7 +88,7 @@ def iter_records(fp: IO[bytes]) -> Iterator[tuple[int, Any]]:
         raise ImportFormatError(f"invalid JSON near byte {position}: {detail}", index=index + 1) from None
     except ijson.JSONError as exc:
         raise ImportFormatError(f"invalid JSON near byte {_position(stream)}: {exc}", index=index + 1) from None
-    except UnicodeDecodeError as exc:  # bytes that are not UTF-8, or a "\\udXXX" escape of a lone surrogate
+    except UnicodeDecodeError as exc:  # a \\u escape of a lone surrogate (U+D800–U+DFFF), which UTF-8 cannot hold
         raise ImportFormatError(
             f"invalid text near byte {_position(stream)}: not UTF-8 or a lone surrogate ({exc.reason})",
             index=index + 1,
